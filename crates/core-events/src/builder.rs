@@ -25,6 +25,7 @@ pub struct BusBuilder {
     audit: Option<AuditLayer>,
     layers: Vec<Arc<dyn Middleware>>,
     default_timeout: Duration,
+    handle: EventBus,
 }
 
 impl std::fmt::Debug for BusBuilder {
@@ -55,7 +56,16 @@ impl BusBuilder {
             audit: None,
             layers: Vec::new(),
             default_timeout: Duration::from_secs(30),
+            handle: EventBus::unstarted(),
         }
+    }
+
+    /// The bus this builder will start, usable before it is built: bind it
+    /// in the container so modules and the saga coordinator can capture it
+    /// while wiring. Sending through it before [`build`](Self::build) fails
+    /// with [`BusError::NotStarted`](crate::BusError::NotStarted).
+    pub fn handle(&self) -> EventBus {
+        self.handle.clone()
     }
 
     /// Registers `module`'s handler for command `C`. A second handler for the
@@ -141,7 +151,9 @@ impl BusBuilder {
         }
         chain.push(Arc::new(ValidationLayer));
         chain.extend(self.layers);
-        Ok(EventBus::new(chain.into(), Arc::new(self.router), self.registry, self.default_timeout))
+        // A fresh builder's handle is never started before: `build` takes `self`.
+        self.handle.start(chain.into(), Arc::new(self.router), self.registry, self.default_timeout);
+        Ok(self.handle)
     }
 
     fn register<M: core_domain::Message>(&mut self, kind: MessageKind, module: &'static str, role: Role) {

@@ -1,4 +1,7 @@
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use core_domain::{Command, DomainError, Event, Metadata, ModuleContext};
 use serde::Serialize;
@@ -38,7 +41,7 @@ use crate::{
 /// ```
 #[derive(Clone)]
 pub struct EventBus {
-    inner: Arc<Inner>,
+    inner: Arc<OnceLock<Inner>>,
 }
 
 struct Inner {
@@ -50,9 +53,8 @@ struct Inner {
 
 impl std::fmt::Debug for EventBus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventBus")
-            .field("middleware", &self.inner.chain.iter().map(|m| m.name()).collect::<Vec<_>>())
-            .finish_non_exhaustive()
+        let middleware = self.inner.get().map(|i| i.chain.iter().map(|m| m.name()).collect::<Vec<_>>());
+        f.debug_struct("EventBus").field("middleware", &middleware).finish_non_exhaustive()
     }
 }
 
@@ -109,18 +111,35 @@ impl PublishReport {
 }
 
 impl EventBus {
-    pub(crate) fn new(
+    /// A handle that works once its builder is built.
+    pub(crate) fn unstarted() -> Self {
+        Self { inner: Arc::new(OnceLock::new()) }
+    }
+
+    /// Starts the bus behind this handle; false when it was already started.
+    pub(crate) fn start(
+        &self,
         chain: Arc<[Arc<dyn Middleware>]>,
         router: Arc<Router>,
         registry: SchemaRegistry,
         default_timeout: Duration,
-    ) -> Self {
-        Self { inner: Arc::new(Inner { chain, terminal: router, registry, default_timeout }) }
+    ) -> bool {
+        self.inner.set(Inner { chain, terminal: router, registry, default_timeout }).is_ok()
     }
 
-    /// Every message type the bus knows.
+    fn inner(&self) -> Result<&Inner, BusError> {
+        self.inner.get().ok_or(BusError::NotStarted)
+    }
+
+    /// Every message type the bus knows (empty until the bus is built).
     pub fn registry(&self) -> &SchemaRegistry {
-        &self.inner.registry
+        static EMPTY: OnceLock<SchemaRegistry> = OnceLock::new();
+        self.inner.get().map_or_else(|| EMPTY.get_or_init(SchemaRegistry::default), |i| &i.registry)
+    }
+
+    /// Whether the builder behind this handle was built.
+    pub fn is_started(&self) -> bool {
+        self.inner.get().is_some()
     }
 
     /// Sends a command from `ctx` to its one handler and returns the typed
@@ -134,7 +153,7 @@ impl EventBus {
     /// The handler runs inside this future: dropping it cancels the handler
     /// at its current await point, and nothing is left running.
     pub async fn send<C: Command>(&self, ctx: &ModuleContext, command: C) -> Result<C::Reply, BusError> {
-        self.send_with(ctx.child_metadata(), command, self.inner.default_timeout).await
+        self.send_with(ctx.child_metadata(), command, self.inner()?.default_timeout).await
     }
 
     /// [`send`](Self::send) with an explicit deadline: on timeout, the
@@ -243,6 +262,7 @@ impl EventBus {
     }
 
     async fn run(&self, dispatch: Dispatch) -> Result<Outcome, BusError> {
-        Next { chain: self.inner.chain.clone(), index: 0, terminal: self.inner.terminal.clone() }.run(dispatch).await
+        let inner = self.inner()?;
+        Next { chain: inner.chain.clone(), index: 0, terminal: inner.terminal.clone() }.run(dispatch).await
     }
 }

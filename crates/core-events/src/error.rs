@@ -87,6 +87,12 @@ pub enum BusError {
         /// The requested version.
         version: u32,
     },
+    /// The bus handle was used before its builder was built.
+    ///
+    /// ### Handling
+    /// A boot-order mistake: send only after `BusBuilder::build`.
+    #[error("the event bus is not started yet: build its `BusBuilder` before sending")]
+    NotStarted,
     /// A middleware stopped the message.
     #[error("middleware `{middleware}` stopped `{message}`: {reason}")]
     Middleware {
@@ -110,7 +116,7 @@ impl BusError {
             Self::Handler { source, .. } if source.is_transient() => ErrorKind::Unavailable,
             Self::Handler { .. } => ErrorKind::Rejected,
             Self::Timeout { .. } => ErrorKind::Timeout,
-            Self::HandlerPanicked { .. } | Self::Middleware { .. } => ErrorKind::Internal,
+            Self::HandlerPanicked { .. } | Self::Middleware { .. } | Self::NotStarted => ErrorKind::Internal,
         }
     }
 
