@@ -218,7 +218,8 @@ impl Wiring<'_> {
 
     /// The extension of type `T`, or records it as missing and returns `None`.
     pub fn extension<T: Extension>(&mut self) -> Option<&mut T> {
-        let found = self.extensions.get_mut(&TypeId::of::<T>()).and_then(|e| e.as_any_mut().downcast_mut::<T>());
+        let found =
+            self.extensions.get_mut(&TypeId::of::<T>()).and_then(|e| e.as_any_mut().downcast_mut::<T>());
         if found.is_none() {
             self.report.push(BootProblem::MissingExtension {
                 type_name: type_name::<T>(),

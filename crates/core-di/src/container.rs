@@ -237,11 +237,7 @@ impl Resolver<'_> {
                     || state.pending.contains_key(&id)
                     || state.container.factories.contains_key(&id)
                     || state.failed.contains(&id);
-                if known {
-                    state.build(id, self.report)
-                } else {
-                    None
-                }
+                if known { state.build(id, self.report) } else { None }
             }
         };
         let known = match &self.source {

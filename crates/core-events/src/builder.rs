@@ -4,8 +4,8 @@ use core_di::{BootProblem, Extension};
 use core_domain::{Command, Event, MessageKind};
 
 use crate::{
-    AuditLayer, AuditSink, AuthGuard, AuthorizationPolicy, CommandHandler, EventBus, EventHandler, Middleware,
-    SchemaRegistry, TracingLayer, ValidationLayer,
+    AuditLayer, AuditSink, AuthGuard, AuthorizationPolicy, CommandHandler, EventBus, EventHandler,
+    Middleware, SchemaRegistry, TracingLayer, ValidationLayer,
     registry::Role,
     router::{CommandRoute, Router, Subscription, TypedCommand, TypedEvent},
 };
@@ -70,7 +70,11 @@ impl BusBuilder {
 
     /// Registers `module`'s handler for command `C`. A second handler for the
     /// same command is a boot problem.
-    pub fn command<C: Command>(&mut self, module: &'static str, handler: impl CommandHandler<C>) -> &mut Self {
+    pub fn command<C: Command>(
+        &mut self,
+        module: &'static str,
+        handler: impl CommandHandler<C>,
+    ) -> &mut Self {
         let owners = self.owners.entry(TypeId::of::<C>()).or_default();
         owners.push(module);
         if owners.len() > 1 {

@@ -190,11 +190,13 @@ impl EventBus {
         let deadline = Instant::now() + timeout;
         let dispatch = Dispatch::new(C::info(), metadata, command, Delivery::Request(deadline));
         match self.run(dispatch).await? {
-            Outcome::Reply(reply) => reply.downcast::<C::Reply>().map(|r| *r).map_err(|_| BusError::Middleware {
-                middleware: "pipeline",
-                message: C::NAME,
-                reason: "a middleware replaced the reply with a value of another type".into(),
-            }),
+            Outcome::Reply(reply) => {
+                reply.downcast::<C::Reply>().map(|r| *r).map_err(|_| BusError::Middleware {
+                    middleware: "pipeline",
+                    message: C::NAME,
+                    reason: "a middleware replaced the reply with a value of another type".into(),
+                })
+            }
             Outcome::Published(_) => Err(BusError::Middleware {
                 middleware: "pipeline",
                 message: C::NAME,

@@ -62,8 +62,20 @@ impl fmt::Debug for Dispatch {
 }
 
 impl Dispatch {
-    pub(crate) fn new<M: Message>(info: MessageInfo, metadata: Metadata, payload: M, delivery: Delivery) -> Self {
-        Self { info, metadata, payload: Box::new(payload), delivery, validated: false, type_id: TypeId::of::<M>() }
+    pub(crate) fn new<M: Message>(
+        info: MessageInfo,
+        metadata: Metadata,
+        payload: M,
+        delivery: Delivery,
+    ) -> Self {
+        Self {
+            info,
+            metadata,
+            payload: Box::new(payload),
+            delivery,
+            validated: false,
+            type_id: TypeId::of::<M>(),
+        }
     }
 
     /// The message's name, version and kind.
@@ -103,7 +115,9 @@ impl Dispatch {
         if self.validated {
             return Ok(());
         }
-        self.payload.validate().map_err(|report| BusError::Validation { message: self.info.name.into(), report })?;
+        self.payload
+            .validate()
+            .map_err(|report| BusError::Validation { message: self.info.name.into(), report })?;
         self.validated = true;
         Ok(())
     }

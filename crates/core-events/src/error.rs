@@ -31,7 +31,9 @@ pub enum BusError {
     ///
     /// ### Handling
     /// A wiring mistake: register the handler in the owning module's `wire`.
-    #[error("no handler registered for command `{message}`: register one with `BusBuilder::command` in the owning module")]
+    #[error(
+        "no handler registered for command `{message}`: register one with `BusBuilder::command` in the owning module"
+    )]
     NoHandler {
         /// The command's name.
         message: &'static str,

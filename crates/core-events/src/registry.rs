@@ -58,7 +58,12 @@ impl SchemaRegistry {
     /// [`BusError::UnknownMessage`] for an unregistered name or version;
     /// [`BusError::Validation`] with every violation (a decoding error is one
     /// violation with code `parse` and the path where decoding stopped).
-    pub fn validate_json(&self, name: &str, version: u32, payload: serde_json::Value) -> Result<(), BusError> {
+    pub fn validate_json(
+        &self,
+        name: &str,
+        version: u32,
+        payload: serde_json::Value,
+    ) -> Result<(), BusError> {
         let schema =
             self.get(name, version).ok_or_else(|| BusError::UnknownMessage { name: name.into(), version })?;
         (schema.decode)(payload).map_err(|report| BusError::Validation { message: name.into(), report })

@@ -18,7 +18,11 @@ use crate::{
 pub(crate) type AnyReply = Box<dyn Any + Send>;
 
 pub(crate) trait ErasedCommand: Send + Sync + 'static {
-    fn call(&self, payload: Box<dyn Any + Send>, metadata: Metadata) -> BoxFuture<'static, Result<AnyReply, BusError>>;
+    fn call(
+        &self,
+        payload: Box<dyn Any + Send>,
+        metadata: Metadata,
+    ) -> BoxFuture<'static, Result<AnyReply, BusError>>;
 }
 
 pub(crate) struct TypedCommand<C, H> {
@@ -28,7 +32,11 @@ pub(crate) struct TypedCommand<C, H> {
 }
 
 impl<C: Command, H: CommandHandler<C>> ErasedCommand for TypedCommand<C, H> {
-    fn call(&self, payload: Box<dyn Any + Send>, metadata: Metadata) -> BoxFuture<'static, Result<AnyReply, BusError>> {
+    fn call(
+        &self,
+        payload: Box<dyn Any + Send>,
+        metadata: Metadata,
+    ) -> BoxFuture<'static, Result<AnyReply, BusError>> {
         let handler = self.handler.clone();
         let module = self.module;
         Box::pin(async move {
@@ -48,7 +56,11 @@ impl<C: Command, H: CommandHandler<C>> ErasedCommand for TypedCommand<C, H> {
 }
 
 pub(crate) trait ErasedEvent: Send + Sync + 'static {
-    fn call(&self, payload: &dyn Any, metadata: &Metadata) -> Option<BoxFuture<'static, Result<(), DomainError>>>;
+    fn call(
+        &self,
+        payload: &dyn Any,
+        metadata: &Metadata,
+    ) -> Option<BoxFuture<'static, Result<(), DomainError>>>;
 }
 
 pub(crate) struct TypedEvent<E, H> {
@@ -58,7 +70,11 @@ pub(crate) struct TypedEvent<E, H> {
 }
 
 impl<E: Event, H: EventHandler<E>> ErasedEvent for TypedEvent<E, H> {
-    fn call(&self, payload: &dyn Any, metadata: &Metadata) -> Option<BoxFuture<'static, Result<(), DomainError>>> {
+    fn call(
+        &self,
+        payload: &dyn Any,
+        metadata: &Metadata,
+    ) -> Option<BoxFuture<'static, Result<(), DomainError>>> {
         let event = payload.downcast_ref::<E>()?.clone();
         let ctx = ModuleContext::for_message(self.module, metadata);
         let handler = self.handler.clone();
@@ -108,7 +124,9 @@ impl Terminal for Router {
                 Box::pin(async move {
                     match tokio::time::timeout_at(deadline, AssertUnwindSafe(call).catch_unwind()).await {
                         Err(_) => Err(BusError::Timeout { message: name, after: timeout }),
-                        Ok(Err(panic)) => Err(BusError::HandlerPanicked { message: name, panic: panic_message(panic) }),
+                        Ok(Err(panic)) => {
+                            Err(BusError::HandlerPanicked { message: name, panic: panic_message(panic) })
+                        }
                         Ok(Ok(reply)) => reply.map(Outcome::Reply),
                     }
                 })
@@ -117,7 +135,8 @@ impl Terminal for Router {
                 let subscriptions = self.subscriptions.get(&dispatch.type_id).map_or(&[][..], Vec::as_slice);
                 let mut running = Vec::with_capacity(subscriptions.len());
                 for subscription in subscriptions {
-                    let Some(call) = subscription.handler.call(dispatch.payload.as_any(), &dispatch.metadata) else {
+                    let Some(call) = subscription.handler.call(dispatch.payload.as_any(), &dispatch.metadata)
+                    else {
                         continue;
                     };
                     let module = subscription.module;

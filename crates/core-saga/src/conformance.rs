@@ -131,7 +131,8 @@ macro_rules! saga_store_conformance {
             }
             #[tokio::test]
             async fn list_unfinished_returns_running_and_compensating_oldest_first() {
-                suite::list_unfinished_returns_running_and_compensating_oldest_first(&super::$make().await).await;
+                suite::list_unfinished_returns_running_and_compensating_oldest_first(&super::$make().await)
+                    .await;
             }
         }
     };

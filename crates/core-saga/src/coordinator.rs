@@ -128,8 +128,7 @@ struct Inner {
 
 impl std::fmt::Debug for SagaCoordinator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sagas: Vec<_> =
-            self.inner.sagas.read().map(|s| s.keys().copied().collect()).unwrap_or_default();
+        let sagas: Vec<_> = self.inner.sagas.read().map(|s| s.keys().copied().collect()).unwrap_or_default();
         f.debug_struct("SagaCoordinator").field("sagas", &sagas).finish_non_exhaustive()
     }
 }
@@ -169,7 +168,8 @@ impl<D: SagaData> Saga<D> {
     /// idempotency key.
     pub async fn start(&self, ctx: &ModuleContext, data: D) -> Result<SagaOutcome<D>, SagaError> {
         let name = self.definition.name;
-        let json = serde_json::to_value(&data).map_err(|source| SagaError::Data { saga: name.into(), source })?;
+        let json =
+            serde_json::to_value(&data).map_err(|source| SagaError::Data { saga: name.into(), source })?;
         let instance = SagaInstance::new(name, json, ctx.correlation_id());
         self.coordinator.inner.store.create(&instance).await?;
         tracing::debug!(saga = name, id = %instance.id, "saga started");
@@ -184,11 +184,19 @@ impl<D: SagaData> Saga<D> {
 }
 
 trait ErasedSaga: Send + Sync {
-    fn resume(&self, inner: Arc<Inner>, instance: SagaInstance) -> BoxFuture<'static, Result<SagaState, SagaError>>;
+    fn resume(
+        &self,
+        inner: Arc<Inner>,
+        instance: SagaInstance,
+    ) -> BoxFuture<'static, Result<SagaState, SagaError>>;
 }
 
 impl<D: SagaData> ErasedSaga for Arc<SagaDefinition<D>> {
-    fn resume(&self, inner: Arc<Inner>, instance: SagaInstance) -> BoxFuture<'static, Result<SagaState, SagaError>> {
+    fn resume(
+        &self,
+        inner: Arc<Inner>,
+        instance: SagaInstance,
+    ) -> BoxFuture<'static, Result<SagaState, SagaError>> {
         let definition = self.clone();
         Box::pin(async move {
             let ctx = ModuleContext::new(definition.owner, Principal::service(definition.owner));
@@ -291,7 +299,12 @@ async fn drive<D: SagaData>(
                     }
                     Err(error) => {
                         tracing::info!(saga, id = %instance.id, step = step.name, %error, "saga step failed; compensating");
-                        instance.record(index, step.name, StepEvent::Failed { error: error.to_string() }, attempts);
+                        instance.record(
+                            index,
+                            step.name,
+                            StepEvent::Failed { error: error.to_string() },
+                            attempts,
+                        );
                         instance.error = Some(format!("{}: {error}", step.name));
                         instance.state = SagaState::Compensating;
                     }
@@ -324,8 +337,10 @@ async fn drive<D: SagaData>(
                     module: module.clone(),
                     bus: inner.bus.clone(),
                 };
-                let (result, attempts) =
-                    attempt(step.compensation_retry, step.timeout, |n| compensation(context(n), data.clone())).await;
+                let (result, attempts) = attempt(step.compensation_retry, step.timeout, |n| {
+                    compensation(context(n), data.clone())
+                })
+                .await;
                 match result {
                     Ok(()) => {
                         instance.record(index, step.name, StepEvent::Compensated, attempts);
@@ -361,7 +376,11 @@ async fn drive<D: SagaData>(
 
 /// Runs `run(attempt)` until it succeeds, fails permanently, or the policy
 /// is exhausted; each attempt bounded by `timeout`.
-async fn attempt<T, F, Fut>(policy: RetryPolicy, timeout: Option<Duration>, run: F) -> (Result<T, StepError>, u32)
+async fn attempt<T, F, Fut>(
+    policy: RetryPolicy,
+    timeout: Option<Duration>,
+    run: F,
+) -> (Result<T, StepError>, u32)
 where
     F: Fn(u32) -> Fut,
     Fut: Future<Output = Result<T, StepError>>,

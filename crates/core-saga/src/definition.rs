@@ -9,7 +9,8 @@ use crate::{RetryPolicy, SagaError, StepContext, StepError};
 pub trait SagaData: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {}
 impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> SagaData for T {}
 
-pub(crate) type ActionFn<D> = Arc<dyn Fn(StepContext, D) -> BoxFuture<'static, Result<D, StepError>> + Send + Sync>;
+pub(crate) type ActionFn<D> =
+    Arc<dyn Fn(StepContext, D) -> BoxFuture<'static, Result<D, StepError>> + Send + Sync>;
 pub(crate) type CompensationFn<D> =
     Arc<dyn Fn(StepContext, D) -> BoxFuture<'static, Result<(), StepError>> + Send + Sync>;
 
@@ -137,7 +138,10 @@ impl<D: SagaData> SagaBuilder<D> {
         let mut names = HashSet::new();
         for step in &self.steps {
             if !names.insert(step.name) {
-                return Err(invalid(format!("two steps are named `{}`: step names must be unique", step.name)));
+                return Err(invalid(format!(
+                    "two steps are named `{}`: step names must be unique",
+                    step.name
+                )));
             }
             if step.retry.max_attempts == 0 || step.compensation_retry.max_attempts == 0 {
                 return Err(invalid(format!("step `{}` allows 0 attempts: use at least 1", step.name)));

@@ -49,7 +49,9 @@ mod store;
 #[cfg(feature = "test-utils")]
 pub mod conformance;
 
-pub use coordinator::{IDEMPOTENCY_KEY_HEADER, SAGA_ID_HEADER, Saga, SagaCoordinator, SagaOutcome, StepContext};
+pub use coordinator::{
+    IDEMPOTENCY_KEY_HEADER, SAGA_ID_HEADER, Saga, SagaCoordinator, SagaOutcome, StepContext,
+};
 pub use definition::{SagaBuilder, SagaData, SagaDefinition, StepBuilder};
 pub use error::{SagaError, StepError, StoreError};
 pub use instance::{SagaId, SagaInstance, SagaState, StepEvent, StepRecord};

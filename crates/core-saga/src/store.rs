@@ -74,7 +74,11 @@ impl SagaStore for InMemorySagaStore {
         let mut instances = self.lock()?;
         let stored = instances.get_mut(&instance.id).ok_or(StoreError::NotFound(instance.id))?;
         if stored.version != instance.version {
-            return Err(StoreError::Conflict { id: instance.id, expected: instance.version, found: stored.version });
+            return Err(StoreError::Conflict {
+                id: instance.id,
+                expected: instance.version,
+                found: stored.version,
+            });
         }
         instance.version += 1;
         instance.updated_at = Utc::now();
@@ -87,7 +91,8 @@ impl SagaStore for InMemorySagaStore {
     }
 
     async fn list_unfinished(&self) -> Result<Vec<SagaInstance>, StoreError> {
-        let mut unfinished: Vec<_> = self.lock()?.values().filter(|i| !i.state.is_terminal()).cloned().collect();
+        let mut unfinished: Vec<_> =
+            self.lock()?.values().filter(|i| !i.state.is_terminal()).cloned().collect();
         unfinished.sort_by_key(|i| (i.created_at, i.id));
         Ok(unfinished)
     }

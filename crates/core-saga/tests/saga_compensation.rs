@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use core_domain::{ModuleContext, Principal};
 use core_events::BusBuilder;
 use core_saga::{
-    InMemorySagaStore, RetryPolicy, SagaCoordinator, SagaDefinition, SagaId, SagaInstance, SagaState, SagaStore,
-    StepError, StepEvent, StoreError,
+    InMemorySagaStore, RetryPolicy, SagaCoordinator, SagaDefinition, SagaId, SagaInstance, SagaState,
+    SagaStore, StepError, StepEvent, StoreError,
 };
 
 /// A store that remembers every saved snapshot, to check what was persisted when.
@@ -136,7 +136,8 @@ async fn every_step_is_saved_before_and_after_it_runs() {
 #[tokio::test]
 async fn first_step_failing_compensates_nothing() {
     let journal = Journal::default();
-    let saga = coordinator(Arc::new(InMemorySagaStore::new())).register(three_steps(&journal, "one")).unwrap();
+    let saga =
+        coordinator(Arc::new(InMemorySagaStore::new())).register(three_steps(&journal, "one")).unwrap();
     let outcome = saga.start(&ctx(), 0).await.unwrap();
     assert_eq!(outcome.state, SagaState::Compensated);
     assert!(outcome.compensated.is_empty());
@@ -224,10 +225,13 @@ async fn a_compensation_that_keeps_failing_leaves_the_saga_failed_and_visible() 
     );
     let stored = store.load(outcome.id).await.unwrap().unwrap();
     assert_eq!(stored.state, SagaState::Failed);
+    assert!(stored.log.iter().any(
+        |r| matches!(&r.event, StepEvent::CompensationFailed { error } if error == "inventory unreachable")
+    ));
     assert!(
-        stored.log.iter().any(|r| matches!(&r.event, StepEvent::CompensationFailed { error } if error == "inventory unreachable"))
+        store.list_unfinished().await.unwrap().is_empty(),
+        "failed is terminal: not resumed automatically"
     );
-    assert!(store.list_unfinished().await.unwrap().is_empty(), "failed is terminal: not resumed automatically");
 }
 
 #[tokio::test]

@@ -18,7 +18,8 @@ impl Middleware for TracingLayer {
         let metadata = dispatch.metadata_mut();
         if metadata.traceparent.is_none() {
             let span_id = metadata.message_id.0.as_u64_pair().1;
-            metadata.traceparent = Some(format!("00-{}-{span_id:016x}-01", metadata.correlation_id.0.simple()));
+            metadata.traceparent =
+                Some(format!("00-{}-{span_id:016x}-01", metadata.correlation_id.0.simple()));
         }
         let span = tracing::info_span!(
             "bus.dispatch",
