@@ -11,11 +11,11 @@ use crate::{
     TaskRegistry, TaskStatus,
 };
 
+type Job = (TaskId, TaskEnvelope);
+
 /// An in-process [`TaskQueue`] and [`TaskMonitor`] for tests and the
 /// `memory` profile: tasks run on a tokio task, one at a time, with up to
 /// three attempts for retryable errors. Nothing survives a restart.
-type Job = (TaskId, TaskEnvelope);
-
 #[derive(Clone)]
 pub struct InMemoryTaskQueue {
     sender: mpsc::UnboundedSender<Job>,
