@@ -37,7 +37,7 @@
 mod memory;
 mod task;
 
-pub use memory::InMemoryTaskQueue;
+pub use memory::{InMemoryProgress, InMemoryTaskQueue, TaskProgress};
 pub use task::{
     ContextSnapshot, ProgressSink, QueueError, Task, TaskContext, TaskEnvelope, TaskError, TaskHandler,
     TaskId, TaskMonitor, TaskQueue, TaskQueueExt, TaskRecord, TaskRegistry, TaskStatus,

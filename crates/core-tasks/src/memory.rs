@@ -22,6 +22,7 @@ pub struct InMemoryTaskQueue {
     receiver: Arc<Mutex<Option<mpsc::UnboundedReceiver<Job>>>>,
     records: Arc<Mutex<HashMap<TaskId, TaskRecord>>>,
     next: Arc<std::sync::atomic::AtomicU64>,
+    progress: InMemoryProgress,
 }
 
 impl std::fmt::Debug for InMemoryTaskQueue {
@@ -36,10 +37,59 @@ impl Default for InMemoryTaskQueue {
     }
 }
 
-struct NoProgress;
-impl ProgressSink for NoProgress {
-    fn progress(&self, _: &TaskId, _: u8, _: &str) {}
-    fn log(&self, _: &TaskId, _: &str) {}
+/// Progress and log lines of one task, as [`InMemoryProgress`] keeps them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TaskProgress {
+    /// Last reported percentage (0-100).
+    pub percent: u8,
+    /// Last progress message.
+    pub message: String,
+    /// Log lines, oldest first (at most 1000 kept).
+    pub logs: Vec<String>,
+}
+
+/// An in-memory [`ProgressSink`] the monitor can read back.
+#[derive(Debug, Clone, Default)]
+pub struct InMemoryProgress {
+    tasks: Arc<Mutex<HashMap<TaskId, TaskProgress>>>,
+}
+
+const MAX_LOG_LINES: usize = 1000;
+
+impl InMemoryProgress {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// What `task` reported so far.
+    pub fn get(&self, task: &TaskId) -> Option<TaskProgress> {
+        self.tasks.lock().ok()?.get(task).cloned()
+    }
+
+    fn update(&self, task: &TaskId, change: impl FnOnce(&mut TaskProgress)) {
+        if let Ok(mut tasks) = self.tasks.lock() {
+            change(tasks.entry(task.clone()).or_default());
+        }
+    }
+}
+
+impl ProgressSink for InMemoryProgress {
+    fn progress(&self, task: &TaskId, percent: u8, message: &str) {
+        self.update(task, |p| {
+            p.percent = percent;
+            message.clone_into(&mut p.message);
+        });
+    }
+
+    fn log(&self, task: &TaskId, line: &str) {
+        self.update(task, |p| {
+            if p.logs.len() == MAX_LOG_LINES {
+                p.logs.remove(0);
+            }
+            p.logs.push(line.to_owned());
+        });
+    }
 }
 
 const MAX_ATTEMPTS: u32 = 3;
@@ -53,7 +103,13 @@ impl InMemoryTaskQueue {
             receiver: Arc::new(Mutex::new(Some(receiver))),
             records: Arc::default(),
             next: Arc::default(),
+            progress: InMemoryProgress::new(),
         }
+    }
+
+    /// Progress and logs reported by the tasks.
+    pub fn progress(&self) -> &InMemoryProgress {
+        &self.progress
     }
 
     /// Starts the worker with the application's handlers. Call once; a
@@ -61,9 +117,9 @@ impl InMemoryTaskQueue {
     pub fn start(&self, registry: TaskRegistry) -> JoinHandle<()> {
         let receiver = self.receiver.lock().ok().and_then(|mut r| r.take());
         let records = self.records.clone();
+        let sink: Arc<dyn ProgressSink> = Arc::new(self.progress.clone());
         tokio::spawn(async move {
             let Some(mut receiver) = receiver else { return };
-            let sink: Arc<dyn ProgressSink> = Arc::new(NoProgress);
             while let Some((id, envelope)) = receiver.recv().await {
                 let mut attempt = 1;
                 let status = loop {
