@@ -216,6 +216,11 @@ impl Wiring<'_> {
         }
     }
 
+    /// Records a problem of this module (an invalid definition…) in the boot report.
+    pub fn problem(&mut self, message: impl Into<String>) {
+        self.report.push(BootProblem::Invalid { module: self.module.to_owned(), message: message.into() });
+    }
+
     /// The extension of type `T`, or records it as missing and returns `None`.
     pub fn extension<T: Extension>(&mut self) -> Option<&mut T> {
         let found =

@@ -52,10 +52,12 @@
 mod boot;
 mod container;
 mod report;
+mod startup;
 
 pub use boot::{Binder, Boot, Booted, Extension, Installer, ModuleRegistration, Profile, Wiring};
 pub use container::{Container, ResolveError, Resolver};
 pub use report::{BootProblem, BootReport};
+pub use startup::StartupHooks;
 
 #[doc(hidden)]
 pub use inventory;
