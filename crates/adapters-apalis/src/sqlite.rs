@@ -1,9 +1,8 @@
 use std::{path::Path, sync::Arc, time::Duration};
 
-use apalis::prelude::AbortError;
 use apalis::prelude::{
-    Attempt, BackendExt, Data, FetchById, Monitor, RetryPolicy, Status, TaskBuilder, TaskId as ApalisTaskId,
-    TaskSink, WorkerBuilder, WorkerBuilderExt,
+    AbortError, Attempt, BackendExt, Data, FetchById, Monitor, PollSnapshot, PollStrategy, RetryPolicy,
+    Status, TaskBuilder, TaskId as ApalisTaskId, TaskSink, WorkerBuilder, WorkerBuilderExt,
 };
 use apalis_sqlite::{Config, SqliteConnectOptions, SqlitePool, SqliteStorage};
 use async_trait::async_trait;
@@ -103,7 +102,7 @@ impl SqliteTaskQueue {
         let retries = options.max_attempts.saturating_sub(1) as usize;
         let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(5)).register(move |_restarts| {
             WorkerBuilder::new(name.clone())
-                .backend(storage.clone().poll_with_interval(options.poll_interval))
+                .backend(storage.clone().poll_with_strategy(Tick::new(options.poll_interval)))
                 .data(state.clone())
                 .retry(RetryPolicy::retries(retries))
                 .build(run_task)
@@ -118,6 +117,37 @@ impl SqliteTaskQueue {
             }
         });
         WorkerHandle { stop: Some(stop), join }
+    }
+}
+
+/// Polls every `period`, and always re-arms its timer.
+///
+/// apalis 1.0's `IntervalStrategy` replaces its timer after it fires without
+/// polling the new one, and `PollWith` ignores what the strategy returns: the
+/// worker then sleeps until something else wakes it (the 30 s heartbeat).
+/// This strategy polls the next tick at once, so its waker is registered.
+struct Tick(tokio::time::Interval);
+
+impl Tick {
+    fn new(period: Duration) -> Self {
+        let mut interval = tokio::time::interval(period.max(Duration::from_millis(1)));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self(interval)
+    }
+}
+
+impl PollStrategy for Tick {
+    fn poll_drive(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        _: &PollSnapshot,
+    ) -> std::task::Poll<Option<()>> {
+        if self.0.poll_tick(cx).is_pending() {
+            return std::task::Poll::Pending;
+        }
+        // Registers the waker for the next tick (it is a full period away).
+        let _ = self.0.poll_tick(cx);
+        std::task::Poll::Ready(Some(()))
     }
 }
 

@@ -48,7 +48,8 @@ pub fn authorization_policy() -> RolePolicy {
         c::ScheduleShipment::NAME,
         c::CancelShipment::NAME,
     ];
-    let operator = [c::SetStock::NAME, c::GetStock::NAME, c::GetPaymentLedger::NAME, c::GetNotifications::NAME];
+    let operator =
+        [c::SetStock::NAME, c::GetStock::NAME, c::GetPaymentLedger::NAME, c::GetNotifications::NAME];
     let mut policy = RolePolicy::new().require(c::PlaceOrder::NAME, "customer");
     for name in service {
         policy = policy.require(name, "service");
@@ -60,6 +61,48 @@ pub fn authorization_policy() -> RolePolicy {
 }
 
 use core_domain::Message as _;
+
+enum QueueKind {
+    Apalis(SqliteTaskQueue),
+    Memory(InMemoryTaskQueue),
+}
+
+/// The adapters a profile chooses.
+struct Adapters {
+    connection: DatabaseConnection,
+    sagas: Arc<dyn SagaStore>,
+    queue: Arc<dyn TaskQueue>,
+    monitor: Arc<dyn TaskMonitor>,
+    queue_kind: QueueKind,
+}
+
+impl Adapters {
+    async fn open(profile: AppProfile, db: &Path) -> Result<Self, AppError> {
+        Ok(match profile {
+            AppProfile::Memory => {
+                let queue = InMemoryTaskQueue::new();
+                Self {
+                    connection: open_sqlite_in_memory().await?,
+                    sagas: Arc::new(InMemorySagaStore::new()),
+                    queue: Arc::new(queue.clone()),
+                    monitor: Arc::new(queue.clone()),
+                    queue_kind: QueueKind::Memory(queue),
+                }
+            }
+            AppProfile::Sqlite => {
+                let connection = open_sqlite(db).await?;
+                let queue = SqliteTaskQueue::open(&tasks_path(db), "order-saga").await?.with_max_attempts(3);
+                Self {
+                    sagas: Arc::new(SqlSagaStore::new(connection.clone())),
+                    connection,
+                    queue: Arc::new(queue.clone()),
+                    monitor: Arc::new(queue.clone()),
+                    queue_kind: QueueKind::Apalis(queue),
+                }
+            }
+        })
+    }
+}
 
 enum Worker {
     Apalis(WorkerHandle),
@@ -97,27 +140,7 @@ impl App {
     /// # Errors
     /// [`AppError`] when a database cannot be opened or boot finds problems.
     pub async fn boot(profile: AppProfile, db: &Path) -> Result<Self, AppError> {
-        let (connection, sagas, queue, monitor): (_, Arc<dyn SagaStore>, Arc<dyn TaskQueue>, Arc<dyn TaskMonitor>);
-        let mut memory_queue = None;
-        let mut apalis_queue = None;
-        match profile {
-            AppProfile::Memory => {
-                connection = open_sqlite_in_memory().await?;
-                sagas = Arc::new(InMemorySagaStore::new());
-                let q = InMemoryTaskQueue::new();
-                queue = Arc::new(q.clone());
-                monitor = Arc::new(q.clone());
-                memory_queue = Some(q);
-            }
-            AppProfile::Sqlite => {
-                connection = open_sqlite(db).await?;
-                sagas = Arc::new(SqlSagaStore::new(connection.clone()));
-                let q = SqliteTaskQueue::open(&tasks_path(db), "order-saga").await?.with_max_attempts(3);
-                queue = Arc::new(q.clone());
-                monitor = Arc::new(q.clone());
-                apalis_queue = Some(q);
-            }
-        }
+        let Adapters { connection, sagas, queue, monitor, queue_kind } = Adapters::open(profile, db).await?;
 
         let audit = InMemoryAuditLog::default();
         let mut bus_builder = BusBuilder::new();
@@ -138,23 +161,24 @@ impl App {
         let mut booted = boot.run()?;
         let missing = |what: &str| {
             let mut report = BootReport::default();
-            report.push(core_di::BootProblem::Invalid { module: "app".into(), message: format!("{what} vanished") });
+            report.push(core_di::BootProblem::Invalid {
+                module: "app".into(),
+                message: format!("{what} vanished"),
+            });
             report
         };
         booted.take_extension::<StartupHooks>().ok_or_else(|| missing("startup hooks"))?.run().await?;
         let registry = booted.take_extension::<TaskRegistry>().ok_or_else(|| missing("task registry"))?;
-        booted
-            .take_extension::<BusBuilder>()
-            .ok_or_else(|| missing("bus builder"))?
-            .build()
-            .map_err(|problems| {
+        booted.take_extension::<BusBuilder>().ok_or_else(|| missing("bus builder"))?.build().map_err(
+            |problems| {
                 let mut report = BootReport::default();
                 problems.into_iter().for_each(|p| report.push(p));
                 report
-            })?;
+            },
+        )?;
 
-        let (worker, progress) = match (apalis_queue, memory_queue) {
-            (Some(q), _) => {
+        let (worker, progress) = match queue_kind {
+            QueueKind::Apalis(q) => {
                 let progress = InMemoryProgress::new();
                 let options = WorkerOptions {
                     name: "order-saga".into(),
@@ -163,10 +187,18 @@ impl App {
                 };
                 (Worker::Apalis(q.start_worker(registry, Arc::new(progress.clone()), options)), progress)
             }
-            (None, Some(q)) => (Worker::Memory(q.start(registry)), q.progress().clone()),
-            (None, None) => return Err(AppError::Boot(missing("task queue"))),
+            QueueKind::Memory(q) => (Worker::Memory(q.start(registry)), q.progress().clone()),
         };
-        Ok(Self { bus, audit, tasks: monitor, progress, modules: booted.modules().to_vec(), sagas, worker, db: connection })
+        Ok(Self {
+            bus,
+            audit,
+            tasks: monitor,
+            progress,
+            modules: booted.modules().to_vec(),
+            sagas,
+            worker,
+            db: connection,
+        })
     }
 
     /// Stops the task worker and closes the database.

@@ -4,7 +4,8 @@ use std::{path::PathBuf, process::ExitCode};
 
 use order_saga::{AppProfile, RunOptions, run};
 
-const USAGE: &str = "usage: order-saga [--input FILE] [--db PATH] [--report FILE] [--profile sqlite|memory] [--no-progress]
+const USAGE: &str =
+    "usage: order-saga [--input FILE] [--db PATH] [--report FILE] [--profile sqlite|memory] [--no-progress]
 
 Places every order of FILE (default: samples/04_order_saga/data/orders.json)
 through five modules talking over the bus, prints each order's outcome and a

@@ -228,14 +228,14 @@ async fn place(app: &App, raw: &serde_json::Value) -> (OrderReport, Option<Place
         // Not even the right shape: the schema registry says where (the path
         // a distributed transport takes for raw JSON).
         Err(parse) => {
-            let outcome = match app.bus.registry().validate_json(PlaceOrder::NAME, PlaceOrder::VERSION, raw.clone())
-            {
-                Err(error) => match error.validation_report() {
-                    Some(report) => rejected(report),
-                    None => Outcome::Failed { reason: error.to_string() },
-                },
-                Ok(()) => Outcome::Rejected { violations: vec![parse.to_string()] },
-            };
+            let outcome =
+                match app.bus.registry().validate_json(PlaceOrder::NAME, PlaceOrder::VERSION, raw.clone()) {
+                    Err(error) => match error.validation_report() {
+                        Some(report) => rejected(report),
+                        None => Outcome::Failed { reason: error.to_string() },
+                    },
+                    Ok(()) => Outcome::Rejected { violations: vec![parse.to_string()] },
+                };
             return (OrderReport { order_id, outcome }, None);
         }
     };
@@ -269,7 +269,8 @@ async fn check_ledger(
         accepted.iter().filter(|(_, s)| *s == OrderStatus::Completed).map(|(o, _)| o).collect();
 
     // Stock: initial minus the quantities of completed orders.
-    let mut expected: BTreeMap<String, i64> = input.stock.iter().map(|s| (s.sku.clone(), s.quantity)).collect();
+    let mut expected: BTreeMap<String, i64> =
+        input.stock.iter().map(|s| (s.sku.clone(), s.quantity)).collect();
     for order in &completed {
         for line in &order.lines {
             *expected.entry(line.sku.clone()).or_default() -= i64::from(line.quantity);
@@ -311,20 +312,30 @@ async fn check_ledger(
 
     // Notifications: every accepted order was received by `notifications`;
     // every completed order got its invoice from the background task.
-    let expected_invoices: Vec<(String, i64)> =
-        completed.iter().map(|o| (o.order_id.clone(), o.total_cents())).collect::<BTreeMap<_, _>>().into_iter().collect();
+    let expected_invoices: Vec<(String, i64)> = completed
+        .iter()
+        .map(|o| (o.order_id.clone(), o.total_cents()))
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
     let notifications = wait_for_invoices(app, expected_invoices.len()).await?;
     let invoices: Vec<(String, i64)> =
         notifications.invoices.iter().map(|i| (i.order_id.clone(), i.total_cents)).collect();
     if invoices == expected_invoices {
-        ledger.checks.push(format!("invoices: {} issued by the background task, one per completed order", invoices.len()));
+        ledger.checks.push(format!(
+            "invoices: {} issued by the background task, one per completed order",
+            invoices.len()
+        ));
     } else {
         ledger.errors.push(format!("invoices: expected {expected_invoices:?}, issued {invoices:?}"));
     }
     let mut received_expected: Vec<String> = accepted.iter().map(|(o, _)| o.order_id.clone()).collect();
     received_expected.sort();
     if notifications.received == received_expected {
-        ledger.checks.push(format!("notifications: {} orders received by the notifications module", received_expected.len()));
+        ledger.checks.push(format!(
+            "notifications: {} orders received by the notifications module",
+            received_expected.len()
+        ));
     } else {
         ledger.errors.push(format!(
             "notifications: expected {received_expected:?} received, got {:?}",
@@ -369,7 +380,11 @@ fn reset_files(db: &Path) -> Result<(), AppError> {
                 Ok(()) => {}
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
                 Err(source) => {
-                    return Err(AppError::Io { action: "cannot remove", path: path.display().to_string(), source });
+                    return Err(AppError::Io {
+                        action: "cannot remove",
+                        path: path.display().to_string(),
+                        source,
+                    });
                 }
             }
         }

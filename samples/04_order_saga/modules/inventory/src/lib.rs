@@ -30,7 +30,9 @@ impl Installer for Inventory {
         let Some(db) = wiring.resolve::<DatabaseConnection>() else { return };
         if let Some(hooks) = wiring.extension::<StartupHooks>() {
             let db = db.clone();
-            hooks.add(NAME, "create inventory tables", async move { create_tables(&db).await.map_err(Into::into) });
+            hooks.add(NAME, "create inventory tables", async move {
+                create_tables(&db).await.map_err(Into::into)
+            });
         }
         let Some(bus) = wiring.extension::<BusBuilder>() else { return };
         let d = db.clone();
@@ -102,9 +104,11 @@ async fn reserve(db: &DatabaseConnection, cmd: ReserveStock) -> Result<(), Domai
     }
     let txn = db.begin().await.map_err(unavailable)?;
     let existing = txn
-        .query_one_raw(stmt(&txn, "SELECT COUNT(*) AS n FROM inventory_reservations WHERE order_id = ?", [
-            cmd.order_id.clone().into(),
-        ]))
+        .query_one_raw(stmt(
+            &txn,
+            "SELECT COUNT(*) AS n FROM inventory_reservations WHERE order_id = ?",
+            [cmd.order_id.clone().into()],
+        ))
         .await
         .map_err(unavailable)?
         .map(|row| row.try_get::<i64>("", "n"))
@@ -125,7 +129,11 @@ async fn reserve(db: &DatabaseConnection, cmd: ReserveStock) -> Result<(), Domai
             .map_err(unavailable)?;
         if updated.rows_affected() == 0 {
             let available = txn
-                .query_one_raw(stmt(&txn, "SELECT available FROM inventory_stock WHERE sku = ?", [sku.clone().into()]))
+                .query_one_raw(stmt(
+                    &txn,
+                    "SELECT available FROM inventory_stock WHERE sku = ?",
+                    [sku.clone().into()],
+                ))
                 .await
                 .map_err(unavailable)?
                 .map(|row| row.try_get::<i64>("", "available"))
@@ -164,9 +172,11 @@ async fn release(db: &DatabaseConnection, order_id: &str) -> Result<(), DomainEr
     ))
     .await
     .map_err(unavailable)?;
-    txn.execute_raw(stmt(&txn, "UPDATE inventory_reservations SET released = 1 WHERE order_id = ?", [
-        order_id.into(),
-    ]))
+    txn.execute_raw(stmt(
+        &txn,
+        "UPDATE inventory_reservations SET released = 1 WHERE order_id = ?",
+        [order_id.into()],
+    ))
     .await
     .map_err(unavailable)?;
     txn.commit().await.map_err(unavailable)

@@ -73,7 +73,11 @@ impl Installer for NotificationsModule {
                     customer_email: event.customer_email,
                     total_cents: event.total_cents,
                 };
-                queue.submit(&ctx, task).await.map(|_| ()).map_err(|e| DomainError::Unavailable(e.to_string()))
+                queue
+                    .submit(&ctx, task)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| DomainError::Unavailable(e.to_string()))
             }
         });
         bus.command(NAME, move |_query: GetNotifications, _ctx: ModuleContext| {

@@ -7,8 +7,8 @@ use core_domain::{DomainError, Module, ModuleContext, ValidationReport};
 use core_events::{BusBuilder, EventBus};
 use core_saga::{RetryPolicy, Saga, SagaCoordinator, SagaDefinition, SagaState};
 use order_contracts::{
-    CancelShipment, ChargePayment, OrderCompleted, OrderOutcome, OrderPlaced, OrderStatus, PlaceOrder, RefundPayment,
-    ReleaseStock, ReserveStock, ScheduleShipment, StockLine,
+    CancelShipment, ChargePayment, OrderCompleted, OrderOutcome, OrderPlaced, OrderStatus, PlaceOrder,
+    RefundPayment, ReleaseStock, ReserveStock, ScheduleShipment, StockLine,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, SqlErr, Statement, Value};
 use serde::{Deserialize, Serialize};
@@ -64,7 +64,7 @@ pub fn order_saga() -> Result<SagaDefinition<OrderSagaData>, core_saga::SagaErro
             Ok(data)
         })
         .compensate(|ctx, data| async move {
-            Ok(ctx.send(ReleaseStock { order_id: data.order.order_id.clone() }).await?)
+            ctx.send(ReleaseStock { order_id: data.order.order_id.clone() }).await
         })
         .retry(retry)
         .timeout(Duration::from_secs(10))
@@ -78,7 +78,7 @@ pub fn order_saga() -> Result<SagaDefinition<OrderSagaData>, core_saga::SagaErro
             Ok(data)
         })
         .compensate(|ctx, data| async move {
-            Ok(ctx.send(RefundPayment { order_id: data.order.order_id.clone() }).await?)
+            ctx.send(RefundPayment { order_id: data.order.order_id.clone() }).await
         })
         .retry(retry)
         .timeout(Duration::from_secs(10))
@@ -93,7 +93,7 @@ pub fn order_saga() -> Result<SagaDefinition<OrderSagaData>, core_saga::SagaErro
             Ok(data)
         })
         .compensate(|ctx, data| async move {
-            Ok(ctx.send(CancelShipment { order_id: data.order.order_id.clone() }).await?)
+            ctx.send(CancelShipment { order_id: data.order.order_id.clone() }).await
         })
         .retry(retry)
         .timeout(Duration::from_secs(10))
@@ -117,7 +117,11 @@ impl Installer for Orders {
         };
         if let Some(hooks) = wiring.extension::<StartupHooks>() {
             let db = db.clone();
-            hooks.add(NAME, "create orders tables", async move { create_tables(&db).await.map_err(Into::into) });
+            hooks.add(
+                NAME,
+                "create orders tables",
+                async move { create_tables(&db).await.map_err(Into::into) },
+            );
         }
         let Some(builder) = wiring.extension::<BusBuilder>() else { return };
         builder.publishes::<OrderPlaced>(NAME).publishes::<OrderCompleted>(NAME);
@@ -190,11 +194,15 @@ async fn place_order(
     };
     let order = outcome.data.order;
     let stored_status = serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned));
-    db.execute_raw(stmt(db, "UPDATE orders SET status = ?, reason = ? WHERE order_id = ?", [
-        stored_status.unwrap_or_default().into(),
-        outcome.error.clone().into(),
-        order.order_id.clone().into(),
-    ]))
+    db.execute_raw(stmt(
+        db,
+        "UPDATE orders SET status = ?, reason = ? WHERE order_id = ?",
+        [
+            stored_status.unwrap_or_default().into(),
+            outcome.error.clone().into(),
+            order.order_id.clone().into(),
+        ],
+    ))
     .await
     .map_err(unavailable)?;
     if status == OrderStatus::Completed {

@@ -31,7 +31,11 @@ impl Installer for Payments {
         let Some(db) = wiring.resolve::<DatabaseConnection>() else { return };
         if let Some(hooks) = wiring.extension::<StartupHooks>() {
             let db = db.clone();
-            hooks.add(NAME, "create payments tables", async move { create_tables(&db).await.map_err(Into::into) });
+            hooks.add(
+                NAME,
+                "create payments tables",
+                async move { create_tables(&db).await.map_err(Into::into) },
+            );
         }
         let Some(bus) = wiring.extension::<BusBuilder>() else { return };
         let d = db.clone();

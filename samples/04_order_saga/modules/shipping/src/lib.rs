@@ -31,7 +31,11 @@ impl Installer for Shipping {
         let Some(db) = wiring.resolve::<DatabaseConnection>() else { return };
         if let Some(hooks) = wiring.extension::<StartupHooks>() {
             let db = db.clone();
-            hooks.add(NAME, "create shipping tables", async move { create_tables(&db).await.map_err(Into::into) });
+            hooks.add(
+                NAME,
+                "create shipping tables",
+                async move { create_tables(&db).await.map_err(Into::into) },
+            );
         }
         let Some(bus) = wiring.extension::<BusBuilder>() else { return };
         let d = db.clone();
@@ -42,9 +46,11 @@ impl Installer for Shipping {
         bus.command(NAME, move |cmd: CancelShipment, _ctx: ModuleContext| {
             let db = db.clone();
             async move {
-                db.execute_raw(stmt(&db, "UPDATE shipping_shipments SET status = 'cancelled' WHERE order_id = ?", [
-                    cmd.order_id.into(),
-                ]))
+                db.execute_raw(stmt(
+                    &db,
+                    "UPDATE shipping_shipments SET status = 'cancelled' WHERE order_id = ?",
+                    [cmd.order_id.into()],
+                ))
                 .await
                 .map(|_| ())
                 .map_err(unavailable)
@@ -76,7 +82,10 @@ async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// Schedules once per order.
 async fn schedule(db: &DatabaseConnection, cmd: ScheduleShipment) -> Result<String, DomainError> {
     if !SERVED_COUNTRIES.contains(&cmd.country.as_str()) {
-        return Err(DomainError::rejected("destination_not_served", format!("no carrier ships to {}", cmd.country)));
+        return Err(DomainError::rejected(
+            "destination_not_served",
+            format!("no carrier ships to {}", cmd.country),
+        ));
     }
     db.execute_raw(stmt(
         db,

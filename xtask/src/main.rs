@@ -1,0 +1,83 @@
+//! `cargo xtask`: the project's commands.
+//!
+//! - `cargo xtask sample order_saga [ARGS…]`: runs the order saga sample
+//!   (ARGS go to the sample; see `cargo xtask sample order_saga --help`).
+//! - `cargo xtask test`: every check CI runs: formatting, clippy with
+//!   warnings denied, the whole test suite (unit, integration, doc tests),
+//!   and the sample end to end.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+};
+
+const USAGE: &str = "usage:
+  cargo xtask sample order_saga [ARGS...]   run the order saga sample (ARGS: see --help)
+  cargo xtask test                          run every check CI runs";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["sample", "order_saga", rest @ ..] => sample(rest),
+        ["sample", other, ..] => Err(format!("unknown sample `{other}`: the samples are: order_saga")),
+        ["test"] => test(),
+        ["help" | "--help" | "-h"] | [] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => Err(format!("unknown command `{}`\n{USAGE}", args.join(" "))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+/// Runs `command`, failing with `what` when it does not succeed.
+fn run(what: &str, command: &mut Command) -> Result<(), String> {
+    eprintln!("xtask: {what}");
+    let status = command.status().map_err(|e| format!("{what}: cannot start: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{what} failed ({status})")) }
+}
+
+fn sample(args: &[&str]) -> Result<(), String> {
+    let status = cargo()
+        .args(["run", "--quiet", "--package", "order-saga", "--"])
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("the order saga sample failed ({status})")) }
+}
+
+fn test() -> Result<(), String> {
+    run("formatting (cargo fmt --check)", cargo().args(["fmt", "--all", "--check"]))?;
+    run(
+        "lints (cargo clippy -D warnings)",
+        cargo().args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]),
+    )?;
+    run("tests (cargo test --workspace)", cargo().args(["test", "--workspace", "--locked"]))?;
+    let out = root().join("target/xtask");
+    run(
+        "the order saga sample, end to end",
+        cargo()
+            .args(["run", "--quiet", "--locked", "--package", "order-saga", "--", "--no-progress", "--db"])
+            .arg(out.join("order_saga.db"))
+            .arg("--report")
+            .arg(out.join("order_saga_report.json")),
+    )?;
+    eprintln!("xtask: every check passed");
+    Ok(())
+}
