@@ -11,7 +11,8 @@ use futures::future::BoxFuture;
 
 use crate::{
     RetryPolicy, SagaDefinition, SagaError, SagaId, SagaInstance, SagaState, SagaStore, StepError,
-    definition::SagaData, instance::StepEvent,
+    definition::{SagaData, Step},
+    instance::StepEvent,
 };
 
 /// Header carrying a step's idempotency key on every command it sends.
@@ -35,6 +36,30 @@ pub struct StepContext {
 }
 
 impl StepContext {
+    fn new<D>(
+        instance: &SagaInstance,
+        saga: &'static str,
+        step: &Step<D>,
+        compensating: bool,
+        module: &ModuleContext,
+        bus: &EventBus,
+    ) -> Self {
+        Self {
+            saga_id: instance.id,
+            saga,
+            step: step.name,
+            attempt: 1,
+            compensating,
+            timeout: step.timeout.unwrap_or(DEFAULT_SEND_TIMEOUT),
+            module: module.clone(),
+            bus: bus.clone(),
+        }
+    }
+
+    fn attempt_number(&self, attempt: u32) -> Self {
+        Self { attempt, ..self.clone() }
+    }
+
     /// The running saga's id.
     pub fn saga_id(&self) -> SagaId {
         self.saga_id
@@ -278,18 +303,11 @@ async fn drive<D: SagaData>(
                 };
                 instance.record(index, step.name, StepEvent::Started, 0);
                 store.save(&mut instance).await?;
-                let context = |attempt| StepContext {
-                    saga_id: instance.id,
-                    saga,
-                    step: step.name,
-                    attempt,
-                    compensating: false,
-                    timeout: step.timeout.unwrap_or(DEFAULT_SEND_TIMEOUT),
-                    module: module.clone(),
-                    bus: inner.bus.clone(),
-                };
-                let (result, attempts) =
-                    attempt(step.retry, step.timeout, |n| (step.action)(context(n), data.clone())).await;
+                let context = StepContext::new(&instance, saga, step, false, &module, &inner.bus);
+                let (result, attempts) = attempt(step.retry, step.timeout, |n| {
+                    (step.action)(context.attempt_number(n), data.clone())
+                })
+                .await;
                 match result {
                     Ok(next) => {
                         instance.data = serde_json::to_value(&next).map_err(data_error)?;
@@ -327,18 +345,9 @@ async fn drive<D: SagaData>(
                 };
                 instance.record(index, step.name, StepEvent::Compensating, 0);
                 store.save(&mut instance).await?;
-                let context = |attempt| StepContext {
-                    saga_id: instance.id,
-                    saga,
-                    step: step.name,
-                    attempt,
-                    compensating: true,
-                    timeout: step.timeout.unwrap_or(DEFAULT_SEND_TIMEOUT),
-                    module: module.clone(),
-                    bus: inner.bus.clone(),
-                };
+                let context = StepContext::new(&instance, saga, step, true, &module, &inner.bus);
                 let (result, attempts) = attempt(step.compensation_retry, step.timeout, |n| {
-                    compensation(context(n), data.clone())
+                    compensation(context.attempt_number(n), data.clone())
                 })
                 .await;
                 match result {

@@ -6,6 +6,7 @@ use std::{path::Path, sync::Arc, time::Duration};
 use adapters_apalis::{SqliteTaskQueue, WorkerHandle, WorkerOptions};
 use adapters_sql::{SqlSagaStore, open_sqlite, open_sqlite_in_memory};
 use core_di::{Boot, BootReport, Profile, StartupHooks};
+use core_domain::Message as _;
 use core_events::{BusBuilder, EventBus, InMemoryAuditLog, RolePolicy};
 use core_saga::{InMemorySagaStore, SagaCoordinator, SagaStore};
 use core_tasks::{InMemoryProgress, InMemoryTaskQueue, TaskMonitor, TaskQueue, TaskRegistry};
@@ -59,8 +60,6 @@ pub fn authorization_policy() -> RolePolicy {
     }
     policy
 }
-
-use core_domain::Message as _;
 
 enum QueueKind {
     Apalis(SqliteTaskQueue),

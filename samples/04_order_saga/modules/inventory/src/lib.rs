@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use core_di::{Installer, StartupHooks, Wiring};
-use core_domain::{DomainError, Module, ModuleContext};
+use core_di::{Installer, Wiring};
+use core_domain::{DomainError, Module};
 use core_events::BusBuilder;
 use order_contracts::{GetStock, ReleaseStock, ReserveStock, SetStock, StockLine};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait, Value};
+use order_sample_kit::{self as kit, stmt, unavailable};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 
 core_di::module_link_anchor!();
 
@@ -25,60 +26,31 @@ impl Module for Inventory {
     }
 }
 
+const TABLES: &str = "CREATE TABLE IF NOT EXISTS inventory_stock (
+         sku TEXT PRIMARY KEY,
+         available INTEGER NOT NULL CHECK (available >= 0));
+     CREATE TABLE IF NOT EXISTS inventory_reservations (
+         order_id TEXT NOT NULL,
+         sku TEXT NOT NULL,
+         quantity INTEGER NOT NULL,
+         released INTEGER NOT NULL DEFAULT 0,
+         PRIMARY KEY (order_id, sku));";
+
 impl Installer for Inventory {
     fn wire(&self, wiring: &mut Wiring<'_>) {
         let Some(db) = wiring.resolve::<DatabaseConnection>() else { return };
-        if let Some(hooks) = wiring.extension::<StartupHooks>() {
-            let db = db.clone();
-            hooks.add(NAME, "create inventory tables", async move {
-                create_tables(&db).await.map_err(Into::into)
-            });
-        }
+        kit::create_tables(wiring, &db, TABLES);
         let Some(bus) = wiring.extension::<BusBuilder>() else { return };
-        let d = db.clone();
-        bus.command(NAME, move |cmd: SetStock, _ctx: ModuleContext| {
-            let db = d.clone();
-            async move { set_stock(&db, cmd).await }
-        });
-        let d = db.clone();
-        bus.command(NAME, move |cmd: ReserveStock, _ctx: ModuleContext| {
-            let db = d.clone();
-            async move { reserve(&db, cmd).await }
-        });
-        let d = db.clone();
-        bus.command(NAME, move |cmd: ReleaseStock, _ctx: ModuleContext| {
-            let db = d.clone();
-            async move { release(&db, &cmd.order_id).await }
-        });
-        bus.command(NAME, move |_cmd: GetStock, _ctx: ModuleContext| {
-            let db = db.clone();
-            async move { stock(&db).await }
-        });
+        kit::command(bus, NAME, &db, |db, cmd: SetStock| async move { set_stock(&db, cmd).await });
+        kit::command(bus, NAME, &db, |db, cmd: ReserveStock| async move { reserve(&db, cmd).await });
+        kit::command(
+            bus,
+            NAME,
+            &db,
+            |db, cmd: ReleaseStock| async move { release(&db, &cmd.order_id).await },
+        );
+        kit::command(bus, NAME, &db, |db, _query: GetStock| async move { stock(&db).await });
     }
-}
-
-fn unavailable(error: DbErr) -> DomainError {
-    DomainError::Unavailable(format!("inventory database: {error}"))
-}
-
-fn stmt(db: &impl ConnectionTrait, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
-    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
-}
-
-async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_unprepared(
-        "CREATE TABLE IF NOT EXISTS inventory_stock (
-             sku TEXT PRIMARY KEY,
-             available INTEGER NOT NULL CHECK (available >= 0));
-         CREATE TABLE IF NOT EXISTS inventory_reservations (
-             order_id TEXT NOT NULL,
-             sku TEXT NOT NULL,
-             quantity INTEGER NOT NULL,
-             released INTEGER NOT NULL DEFAULT 0,
-             PRIMARY KEY (order_id, sku));",
-    )
-    .await
-    .map(|_| ())
 }
 
 async fn set_stock(db: &DatabaseConnection, cmd: SetStock) -> Result<(), DomainError> {

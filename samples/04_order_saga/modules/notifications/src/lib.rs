@@ -5,12 +5,13 @@
 
 use std::sync::Arc;
 
-use core_di::{Installer, StartupHooks, Wiring};
+use core_di::{Installer, Wiring};
 use core_domain::{DomainError, Module, ModuleContext};
 use core_events::BusBuilder;
 use core_tasks::{TaskContext, TaskError, TaskQueue, TaskQueueExt, TaskRegistry};
 use order_contracts::{GetNotifications, Invoice, Notifications, OrderCompleted, OrderPlaced, SendInvoice};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Value};
+use order_sample_kit::{self as kit, stmt, unavailable};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 core_di::module_link_anchor!();
 
@@ -32,16 +33,20 @@ impl Module for NotificationsModule {
     }
 }
 
+const TABLES: &str = "CREATE TABLE IF NOT EXISTS notifications_received (
+             order_id TEXT PRIMARY KEY,
+             email TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS notifications_invoices (
+             order_id TEXT PRIMARY KEY,
+             email TEXT NOT NULL,
+             total_cents INTEGER NOT NULL,
+             correlation_id TEXT NOT NULL);";
+
 impl Installer for NotificationsModule {
     fn wire(&self, wiring: &mut Wiring<'_>) {
         let (db, queue) = (wiring.resolve::<DatabaseConnection>(), wiring.resolve::<Arc<dyn TaskQueue>>());
         let (Some(db), Some(queue)) = (db, queue) else { return };
-        if let Some(hooks) = wiring.extension::<StartupHooks>() {
-            let db = db.clone();
-            hooks.add(NAME, "create notifications tables", async move {
-                create_tables(&db).await.map_err(Into::into)
-            });
-        }
+        kit::create_tables(wiring, &db, TABLES);
         if let Some(tasks) = wiring.extension::<TaskRegistry>() {
             let db = db.clone();
             tasks.register(NAME, move |task: SendInvoice, ctx: TaskContext| {
@@ -80,34 +85,8 @@ impl Installer for NotificationsModule {
                     .map_err(|e| DomainError::Unavailable(e.to_string()))
             }
         });
-        bus.command(NAME, move |_query: GetNotifications, _ctx: ModuleContext| {
-            let db = db.clone();
-            async move { notifications(&db).await }
-        });
+        kit::command(bus, NAME, &db, |db, _query: GetNotifications| async move { notifications(&db).await });
     }
-}
-
-fn unavailable(error: DbErr) -> DomainError {
-    DomainError::Unavailable(format!("notifications database: {error}"))
-}
-
-fn stmt(db: &impl ConnectionTrait, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
-    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
-}
-
-async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_unprepared(
-        "CREATE TABLE IF NOT EXISTS notifications_received (
-             order_id TEXT PRIMARY KEY,
-             email TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS notifications_invoices (
-             order_id TEXT PRIMARY KEY,
-             email TEXT NOT NULL,
-             total_cents INTEGER NOT NULL,
-             correlation_id TEXT NOT NULL);",
-    )
-    .await
-    .map(|_| ())
 }
 
 /// The background task: "renders" and records the invoice, once per order.

@@ -2,7 +2,7 @@
 //! (reserve stock → charge payment → schedule shipping), compensating in
 //! reverse order when a step fails for good. Keeps its own `orders` table.
 
-use core_di::{Installer, StartupHooks, Wiring};
+use core_di::{Installer, Wiring};
 use core_domain::{DomainError, Module, ModuleContext, ValidationReport};
 use core_events::{BusBuilder, EventBus};
 use core_saga::{RetryPolicy, Saga, SagaCoordinator, SagaDefinition, SagaState};
@@ -10,7 +10,8 @@ use order_contracts::{
     CancelShipment, ChargePayment, OrderCompleted, OrderOutcome, OrderPlaced, OrderStatus, PlaceOrder,
     RefundPayment, ReleaseStock, ReserveStock, ScheduleShipment, StockLine,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, SqlErr, Statement, Value};
+use order_sample_kit::{self as kit, stmt, unavailable};
+use sea_orm::{ConnectionTrait, DatabaseConnection, SqlErr};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -100,6 +101,13 @@ pub fn order_saga() -> Result<SagaDefinition<OrderSagaData>, core_saga::SagaErro
         .build()
 }
 
+const TABLES: &str = "CREATE TABLE IF NOT EXISTS orders (
+             order_id TEXT PRIMARY KEY,
+             customer_email TEXT NOT NULL,
+             total_cents INTEGER NOT NULL,
+             status TEXT NOT NULL,
+             reason TEXT);";
+
 impl Installer for Orders {
     fn wire(&self, wiring: &mut Wiring<'_>) {
         let (db, coordinator, bus) = (
@@ -115,14 +123,7 @@ impl Installer for Orders {
                 return;
             }
         };
-        if let Some(hooks) = wiring.extension::<StartupHooks>() {
-            let db = db.clone();
-            hooks.add(
-                NAME,
-                "create orders tables",
-                async move { create_tables(&db).await.map_err(Into::into) },
-            );
-        }
+        kit::create_tables(wiring, &db, TABLES);
         let Some(builder) = wiring.extension::<BusBuilder>() else { return };
         builder.publishes::<OrderPlaced>(NAME).publishes::<OrderCompleted>(NAME);
         builder.command(NAME, move |order: PlaceOrder, ctx: ModuleContext| {
@@ -130,27 +131,6 @@ impl Installer for Orders {
             async move { place_order(&db, &bus, &saga, order, ctx).await }
         });
     }
-}
-
-fn unavailable(error: DbErr) -> DomainError {
-    DomainError::Unavailable(format!("orders database: {error}"))
-}
-
-fn stmt(db: &impl ConnectionTrait, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
-    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
-}
-
-async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_unprepared(
-        "CREATE TABLE IF NOT EXISTS orders (
-             order_id TEXT PRIMARY KEY,
-             customer_email TEXT NOT NULL,
-             total_cents INTEGER NOT NULL,
-             status TEXT NOT NULL,
-             reason TEXT);",
-    )
-    .await
-    .map(|_| ())
 }
 
 async fn place_order(

@@ -4,11 +4,12 @@
 //! Payment tokens stand in for a provider: `tok_declined` and
 //! `tok_insufficient_funds` are refused; any other token is charged.
 
-use core_di::{Installer, StartupHooks, Wiring};
-use core_domain::{DomainError, Module, ModuleContext};
+use core_di::{Installer, Wiring};
+use core_domain::{DomainError, Module};
 use core_events::BusBuilder;
 use order_contracts::{ChargePayment, GetPaymentLedger, PaymentLedger, RefundPayment};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Value};
+use order_sample_kit::{self as kit, stmt, unavailable};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 core_di::module_link_anchor!();
 
@@ -26,54 +27,27 @@ impl Module for Payments {
     }
 }
 
+const TABLES: &str = "CREATE TABLE IF NOT EXISTS payments_ledger (
+         id TEXT PRIMARY KEY,
+         order_id TEXT NOT NULL,
+         kind TEXT NOT NULL CHECK (kind IN ('charge', 'refund')),
+         amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+         UNIQUE (order_id, kind));";
+
 impl Installer for Payments {
     fn wire(&self, wiring: &mut Wiring<'_>) {
         let Some(db) = wiring.resolve::<DatabaseConnection>() else { return };
-        if let Some(hooks) = wiring.extension::<StartupHooks>() {
-            let db = db.clone();
-            hooks.add(
-                NAME,
-                "create payments tables",
-                async move { create_tables(&db).await.map_err(Into::into) },
-            );
-        }
+        kit::create_tables(wiring, &db, TABLES);
         let Some(bus) = wiring.extension::<BusBuilder>() else { return };
-        let d = db.clone();
-        bus.command(NAME, move |cmd: ChargePayment, _ctx: ModuleContext| {
-            let db = d.clone();
-            async move { charge(&db, cmd).await }
-        });
-        let d = db.clone();
-        bus.command(NAME, move |cmd: RefundPayment, _ctx: ModuleContext| {
-            let db = d.clone();
-            async move { refund(&db, &cmd.order_id).await }
-        });
-        bus.command(NAME, move |_cmd: GetPaymentLedger, _ctx: ModuleContext| {
-            let db = db.clone();
-            async move { ledger(&db).await }
-        });
+        kit::command(bus, NAME, &db, |db, cmd: ChargePayment| async move { charge(&db, cmd).await });
+        kit::command(
+            bus,
+            NAME,
+            &db,
+            |db, cmd: RefundPayment| async move { refund(&db, &cmd.order_id).await },
+        );
+        kit::command(bus, NAME, &db, |db, _query: GetPaymentLedger| async move { ledger(&db).await });
     }
-}
-
-fn unavailable(error: DbErr) -> DomainError {
-    DomainError::Unavailable(format!("payments database: {error}"))
-}
-
-fn stmt(db: &impl ConnectionTrait, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
-    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
-}
-
-async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_unprepared(
-        "CREATE TABLE IF NOT EXISTS payments_ledger (
-             id TEXT PRIMARY KEY,
-             order_id TEXT NOT NULL,
-             kind TEXT NOT NULL CHECK (kind IN ('charge', 'refund')),
-             amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
-             UNIQUE (order_id, kind));",
-    )
-    .await
-    .map(|_| ())
 }
 
 /// Charges once per order: a repeated charge returns the first payment's id.

@@ -1,11 +1,12 @@
 //! The `shipping` module: shipments in its own table (`shipping_shipments`).
 //! Ships to a fixed list of countries; any other destination is refused.
 
-use core_di::{Installer, StartupHooks, Wiring};
-use core_domain::{DomainError, Module, ModuleContext};
+use core_di::{Installer, Wiring};
+use core_domain::{DomainError, Module};
 use core_events::BusBuilder;
 use order_contracts::{CancelShipment, ScheduleShipment};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Value};
+use order_sample_kit::{self as kit, stmt, unavailable};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 core_di::module_link_anchor!();
 
@@ -26,57 +27,27 @@ impl Module for Shipping {
     }
 }
 
+const TABLES: &str = "CREATE TABLE IF NOT EXISTS shipping_shipments (
+         order_id TEXT PRIMARY KEY,
+         country TEXT NOT NULL,
+         items INTEGER NOT NULL,
+         status TEXT NOT NULL);";
+
 impl Installer for Shipping {
     fn wire(&self, wiring: &mut Wiring<'_>) {
         let Some(db) = wiring.resolve::<DatabaseConnection>() else { return };
-        if let Some(hooks) = wiring.extension::<StartupHooks>() {
-            let db = db.clone();
-            hooks.add(
-                NAME,
-                "create shipping tables",
-                async move { create_tables(&db).await.map_err(Into::into) },
-            );
-        }
+        kit::create_tables(wiring, &db, TABLES);
         let Some(bus) = wiring.extension::<BusBuilder>() else { return };
-        let d = db.clone();
-        bus.command(NAME, move |cmd: ScheduleShipment, _ctx: ModuleContext| {
-            let db = d.clone();
-            async move { schedule(&db, cmd).await }
-        });
-        bus.command(NAME, move |cmd: CancelShipment, _ctx: ModuleContext| {
-            let db = db.clone();
-            async move {
-                db.execute_raw(stmt(
-                    &db,
-                    "UPDATE shipping_shipments SET status = 'cancelled' WHERE order_id = ?",
-                    [cmd.order_id.into()],
-                ))
-                .await
-                .map(|_| ())
-                .map_err(unavailable)
-            }
+        kit::command(bus, NAME, &db, |db, cmd: ScheduleShipment| async move { schedule(&db, cmd).await });
+        kit::command(bus, NAME, &db, |db, cmd: CancelShipment| async move {
+            let cancel = stmt(
+                &db,
+                "UPDATE shipping_shipments SET status = 'cancelled' WHERE order_id = ?",
+                [cmd.order_id.into()],
+            );
+            db.execute_raw(cancel).await.map(|_| ()).map_err(unavailable)
         });
     }
-}
-
-fn unavailable(error: DbErr) -> DomainError {
-    DomainError::Unavailable(format!("shipping database: {error}"))
-}
-
-fn stmt(db: &impl ConnectionTrait, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
-    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
-}
-
-async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_unprepared(
-        "CREATE TABLE IF NOT EXISTS shipping_shipments (
-             order_id TEXT PRIMARY KEY,
-             country TEXT NOT NULL,
-             items INTEGER NOT NULL,
-             status TEXT NOT NULL);",
-    )
-    .await
-    .map(|_| ())
 }
 
 /// Schedules once per order.
