@@ -64,18 +64,28 @@ pub enum SqlError {
 /// [`SqlError::Open`] or [`SqlError::Migrate`].
 #[cfg(feature = "sqlite")]
 pub async fn open_sqlite(path: &Path) -> Result<DatabaseConnection, SqlError> {
-    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+    use sea_orm::{
+        SqlxSqliteConnector,
+        sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    };
     let target = path.display().to_string();
-    let mut options = ConnectOptions::new(format!("sqlite://{target}?mode=rwc"));
-    options.max_connections(4).min_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(|o| {
-        o.journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true)
-    });
-    let db = Database::connect(options)
-        .await
-        .map_err(|source| SqlError::Open { target: target.clone(), source })?;
+    // Options, not a URL: a file name may hold characters a URL cannot
+    // (`?`, `#`, spaces).
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    let pool =
+        SqlitePoolOptions::new().max_connections(4).min_connections(1).connect_with(options).await.map_err(
+            |e| SqlError::Open {
+                target: target.clone(),
+                source: sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())),
+            },
+        )?;
+    let db = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
     migrate(&db, &target).await?;
     Ok(db)
 }

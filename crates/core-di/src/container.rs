@@ -132,7 +132,6 @@ struct BuildState {
     container: Container,
     pending: HashMap<TypeId, (&'static str, &'static str, SingletonFn)>,
     failed: HashSet<TypeId>,
-    verified: HashSet<TypeId>,
     stack: Vec<(TypeId, &'static str)>,
 }
 
@@ -159,7 +158,6 @@ impl BuildState {
             self.stack.push((id, name));
             let value = factory(&mut Resolver { source: Source::Boot(self), report, module });
             self.stack.pop();
-            self.verified.insert(id);
             value
         } else {
             return None;

@@ -11,22 +11,13 @@ type StartupFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
 ///
 /// ```
 /// use core_di::StartupHooks;
-/// # tokio_test_block_on(async {
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let mut hooks = StartupHooks::default();
 /// hooks.add("inventory", "create tables", async { Ok(()) });
 /// hooks.add("payments", "create tables", async { Err("disk full".into()) });
 /// let report = hooks.run().await.unwrap_err();
 /// assert!(report.to_string().contains("module `payments`: startup hook `create tables` failed: disk full"));
 /// # });
-/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     futures_lite_block_on(f)
-/// # }
-/// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     let waker = std::task::Waker::noop();
-/// #     let mut cx = std::task::Context::from_waker(&waker);
-/// #     let mut f = std::pin::pin!(f);
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
-/// # }
 /// ```
 #[derive(Default)]
 pub struct StartupHooks {

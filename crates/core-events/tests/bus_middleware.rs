@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use core_domain::{Command, Message, ModuleContext, Principal};
 use core_events::{
-    AuditOutcome, BusBuilder, Dispatch, ErrorKind, EventBus, InMemoryAuditLog, Next, RolePolicy, from_fn,
+    AuditOutcome, BusBuilder, BusError, Dispatch, ErrorKind, EventBus, InMemoryAuditLog, Middleware, Next,
+    Outcome, RolePolicy, from_fn,
 };
 use serde::{Deserialize, Serialize};
 
@@ -23,27 +24,29 @@ impl Command for Refund {
 
 type Journal = Arc<Mutex<Vec<String>>>;
 
-fn recording(
+/// Records when it runs, and whether tracing already stamped the message.
+struct Recording {
     name: &'static str,
-    journal: &Journal,
-) -> core_events::FromFn<impl Fn(Dispatch, Next) -> futures_like::Fut + Send + Sync + 'static> {
-    let journal = journal.clone();
-    from_fn(name, move |dispatch: Dispatch, next: Next| {
-        let journal = journal.clone();
-        Box::pin(async move {
-            let traced = dispatch.metadata().traceparent.is_some();
-            journal.lock().unwrap().push(format!("{name} before (traceparent: {traced})"));
-            let result = next.run(dispatch).await;
-            journal.lock().unwrap().push(format!("{name} after"));
-            result
-        }) as futures_like::Fut
-    })
+    journal: Journal,
 }
 
-mod futures_like {
-    pub(crate) type Fut = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<core_events::Outcome, core_events::BusError>> + Send>,
-    >;
+#[async_trait::async_trait]
+impl Middleware for Recording {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    async fn handle(&self, dispatch: Dispatch, next: Next) -> Result<Outcome, BusError> {
+        let traced = dispatch.metadata().traceparent.is_some();
+        self.journal.lock().unwrap().push(format!("{} before (traceparent: {traced})", self.name));
+        let result = next.run(dispatch).await;
+        self.journal.lock().unwrap().push(format!("{} after", self.name));
+        result
+    }
+}
+
+fn recording(name: &'static str, journal: &Journal) -> Recording {
+    Recording { name, journal: journal.clone() }
 }
 
 fn bus(journal: &Journal, audit: &InMemoryAuditLog) -> EventBus {
@@ -148,7 +151,7 @@ async fn a_user_layer_can_stop_a_message() {
     builder.command("payments", |cmd: Refund, _ctx: ModuleContext| async move { Ok(cmd.cents) }).layer(
         from_fn("limit", |dispatch: Dispatch, next: Next| async move {
             if dispatch.payload::<Refund>().is_some_and(|r| r.cents > 1000) {
-                return Err(core_events::BusError::Middleware {
+                return Err(BusError::Middleware {
                     middleware: "limit",
                     message: dispatch.info().name,
                     reason: "refunds above 10.00 need a human".into(),
