@@ -4,7 +4,7 @@
 //!   (ARGS go to the sample; see `cargo xtask sample order_saga --help`).
 //! - `cargo xtask test`: every check CI runs: formatting, clippy with
 //!   warnings denied, the whole test suite (unit, integration, doc tests),
-//!   and the sample end to end.
+//!   rustdoc without warnings, and the sample end to end.
 
 use std::{
     path::{Path, PathBuf},
@@ -69,6 +69,10 @@ fn test() -> Result<(), String> {
         cargo().args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]),
     )?;
     run("tests (cargo test --workspace)", cargo().args(["test", "--workspace", "--locked"]))?;
+    run(
+        "rustdoc without warnings (cargo doc)",
+        cargo().args(["doc", "--workspace", "--no-deps", "--locked"]).env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
     let out = root().join("target/xtask");
     run(
         "the order saga sample, end to end",

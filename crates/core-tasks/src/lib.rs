@@ -2,7 +2,7 @@
 //!
 //! - A [`Task`] is a serialisable job with a stable [`Task::NAME`].
 //! - Its handler is an async closure `(task, TaskContext) -> Result<(), TaskError>`;
-//!   the [`TaskContext`] carries the [`ModuleContext`] of the code that
+//!   the [`TaskContext`] carries the [`ModuleContext`](core_domain::ModuleContext) of the code that
 //!   submitted it (module, principal, correlation id), the attempt number,
 //!   and reports progress and log lines.
 //! - Modules register handlers in a [`TaskRegistry`] (a `core-di`
