@@ -53,13 +53,24 @@ fn run(what: &str, command: &mut Command) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("{what} failed ({status})")) }
 }
 
+/// Where build outputs go: `CARGO_TARGET_DIR` when set, else `target/`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+/// Runs the sample, passing its exit status through (see its `--help`).
 fn sample(args: &[&str]) -> Result<(), String> {
-    let status = cargo()
-        .args(["run", "--quiet", "--package", "order-saga", "--"])
-        .args(args)
-        .status()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("the order saga sample failed ({status})")) }
+    let mut command = cargo();
+    command.args(["run", "--quiet", "--package", "order-saga", "--"]).args(args);
+    if !args.contains(&"--db") {
+        command.arg("--db").arg(target_dir().join("order-saga/order_saga.db"));
+    }
+    let status = command.status().map_err(|e| format!("cannot start cargo: {e}"))?;
+    match status.code() {
+        Some(0) => Ok(()),
+        Some(code) => std::process::exit(code),
+        None => Err(format!("the order saga sample was killed ({status})")),
+    }
 }
 
 fn test() -> Result<(), String> {
@@ -73,7 +84,7 @@ fn test() -> Result<(), String> {
         "rustdoc without warnings (cargo doc)",
         cargo().args(["doc", "--workspace", "--no-deps", "--locked"]).env("RUSTDOCFLAGS", "-D warnings"),
     )?;
-    let out = root().join("target/xtask");
+    let out = target_dir().join("xtask");
     run(
         "the order saga sample, end to end",
         cargo()

@@ -14,7 +14,7 @@ pub struct ModuleContext {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Inner {
     module: String,
     principal: Principal,
@@ -62,6 +62,13 @@ impl ModuleContext {
                 traceparent: self.inner.traceparent.clone(),
             }),
         }
+    }
+
+    /// The same context in the conversation `correlation_id` (resuming work
+    /// stored with it, such as a saga after a restart).
+    pub fn with_correlation_id(mut self, correlation_id: CorrelationId) -> Self {
+        Arc::make_mut(&mut self.inner).correlation_id = correlation_id;
+        self
     }
 
     /// The running module's name.

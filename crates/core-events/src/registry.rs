@@ -56,8 +56,10 @@ impl SchemaRegistry {
     ///
     /// # Errors
     /// [`BusError::UnknownMessage`] for an unregistered name or version;
-    /// [`BusError::Validation`] with every violation (a decoding error is one
-    /// violation with code `parse` and the path where decoding stopped).
+    /// [`BusError::Validation`] with every rule violation. A payload that
+    /// does not decode reports its first decoding error only: code
+    /// `required` with the missing field's path, or `parse` with the path
+    /// where decoding stopped.
     pub fn validate_json(
         &self,
         name: &str,
@@ -116,12 +118,17 @@ pub(crate) enum Role {
 
 fn decode<M: Message>(payload: serde_json::Value) -> Result<(), ValidationReport> {
     let message: M = serde_path_to_error::deserialize(payload).map_err(|error| {
-        let path = error.path().to_string();
-        ValidationReport::new(vec![Violation {
-            path: if path == "." { String::new() } else { path },
-            code: "parse".into(),
-            message: error.into_inner().to_string(),
-        }])
+        let parent = error.path().to_string();
+        let parent = if parent == "." { String::new() } else { parent };
+        let message = error.into_inner().to_string();
+        // serde reports a missing field at its parent: point at the field.
+        let path = match message.strip_prefix("missing field `").and_then(|rest| rest.split_once('`')) {
+            Some((field, _)) if parent.is_empty() => field.to_owned(),
+            Some((field, _)) => format!("{parent}.{field}"),
+            None => parent,
+        };
+        let code = if message.starts_with("missing field") { "required" } else { "parse" };
+        ValidationReport::new(vec![Violation { path, code: code.into(), message }])
     })?;
     validate_payload(&message)
 }

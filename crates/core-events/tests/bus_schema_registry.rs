@@ -92,6 +92,18 @@ fn raw_json_is_validated_against_a_registered_type() {
 }
 
 #[test]
+fn a_missing_field_is_reported_at_its_own_path() {
+    let registry = bus().registry().clone();
+    let error =
+        registry.validate_json("orders.place_order", 1, json!({ "email": "ann@example.com" })).unwrap_err();
+    let violation = &error.validation_report().unwrap().violations()[0];
+    assert_eq!((violation.path.as_str(), violation.code.as_str()), ("lines", "required"));
+    let nested = json!({ "email": "ann@example.com", "lines": [{ "sku": "S" }] });
+    let error = registry.validate_json("orders.place_order", 1, nested).unwrap_err();
+    assert_eq!(error.validation_report().unwrap().violations()[0].path, "lines[0].quantity");
+}
+
+#[test]
 fn unknown_types_and_versions_are_rejected_clearly() {
     let registry = bus().registry().clone();
     let error = registry.validate_json("orders.cancel_order", 1, json!({})).unwrap_err();

@@ -7,7 +7,8 @@ use std::{
 
 use core_domain::{Command, ModuleContext, Principal};
 use core_events::EventBus;
-use futures::future::BoxFuture;
+use futures::{FutureExt, future::BoxFuture};
+use std::panic::AssertUnwindSafe;
 
 use crate::{
     RetryPolicy, SagaDefinition, SagaError, SagaId, SagaInstance, SagaState, SagaStore, StepError,
@@ -224,7 +225,8 @@ impl<D: SagaData> ErasedSaga for Arc<SagaDefinition<D>> {
     ) -> BoxFuture<'static, Result<SagaState, SagaError>> {
         let definition = self.clone();
         Box::pin(async move {
-            let ctx = ModuleContext::new(definition.owner, Principal::service(definition.owner));
+            let ctx = ModuleContext::new(definition.owner, Principal::service(definition.owner))
+                .with_correlation_id(instance.correlation_id);
             drive(&definition, &inner, ctx, instance).await.map(|o| o.state)
         })
     }
@@ -383,6 +385,14 @@ async fn drive<D: SagaData>(
     })
 }
 
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".into())
+}
+
 /// Runs `run(attempt)` until it succeeds, fails permanently, or the policy
 /// is exhausted; each attempt bounded by `timeout`.
 async fn attempt<T, F, Fut>(
@@ -396,12 +406,17 @@ where
 {
     let mut number = 1;
     loop {
+        // A panicking step is a bug: a permanent failure, never an unwinding coordinator.
+        let guarded = AssertUnwindSafe(run(number)).catch_unwind();
         let result = match timeout {
-            Some(limit) => tokio::time::timeout(limit, run(number))
+            Some(limit) => tokio::time::timeout(limit, guarded)
                 .await
-                .unwrap_or_else(|_| Err(StepError::transient(format!("timed out after {limit:?}")))),
-            None => run(number).await,
-        };
+                .unwrap_or_else(|_| Ok(Err(StepError::transient(format!("timed out after {limit:?}"))))),
+            None => guarded.await,
+        }
+        .unwrap_or_else(|panic| {
+            Err(StepError::permanent(format!("step panicked: {}", panic_message(&*panic))))
+        });
         match result {
             Err(error) if error.is_transient() && number < policy.max_attempts => {
                 tokio::time::sleep(policy.delay_before(number + 1)).await;

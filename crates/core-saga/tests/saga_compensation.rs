@@ -270,3 +270,47 @@ async fn recovery_resumes_an_interrupted_saga_from_its_saved_step() {
     let stored = store.load(crashed.id).await.unwrap().unwrap();
     assert_eq!(stored.data, serde_json::json!(3));
 }
+
+#[tokio::test]
+async fn a_panicking_step_is_a_permanent_failure_and_compensates() {
+    let journal = Journal::default();
+    let undo = journal.clone();
+    let definition = SagaDefinition::<u32>::builder("buggy")
+        .step("first", |_ctx, n| async move { Ok(n) })
+        .compensate(move |_ctx, _n| {
+            let undo = undo.clone();
+            async move {
+                undo.lock().unwrap().push("undo first".to_owned());
+                Ok(())
+            }
+        })
+        .step("second", |_ctx, _n| async move { panic!("index out of bounds") })
+        .build()
+        .unwrap();
+    let saga = coordinator(Arc::new(InMemorySagaStore::new())).register(definition).unwrap();
+    let outcome = saga.start(&ctx(), 0).await.unwrap();
+    assert_eq!(outcome.state, SagaState::Compensated);
+    assert_eq!(outcome.error.as_deref(), Some("second: step panicked: index out of bounds"));
+    assert_eq!(*journal.lock().unwrap(), ["undo first"]);
+}
+
+#[tokio::test]
+async fn a_recovered_saga_keeps_its_conversation() {
+    let seen = Arc::new(Mutex::new(None));
+    let record = seen.clone();
+    let store = Arc::new(InMemorySagaStore::new());
+    let correlation = core_domain::CorrelationId::new();
+    let crashed = SagaInstance::new("remember", serde_json::json!(0), correlation);
+    store.create(&crashed).await.unwrap();
+    let coordinator = coordinator(store.clone());
+    let definition = SagaDefinition::<u32>::builder("remember")
+        .step("only", move |ctx, n| {
+            *record.lock().unwrap() = Some(ctx.module().correlation_id());
+            async move { Ok(n) }
+        })
+        .build()
+        .unwrap();
+    coordinator.register(definition).unwrap();
+    coordinator.recover().await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), Some(correlation));
+}

@@ -176,6 +176,15 @@ impl App {
             },
         )?;
 
+        // The recovery scan: resume every saga a crash left unfinished.
+        for (id, result) in coordinator.recover().await.map_err(|e| AppError::Recovery(e.to_string()))? {
+            match result {
+                Ok(state) => tracing::info!(%id, %state, "recovered saga"),
+                Err(error) => {
+                    tracing::error!(%id, %error, "saga could not be recovered; it needs an operator")
+                }
+            }
+        }
         let (worker, progress) = match queue_kind {
             QueueKind::Apalis(q) => {
                 let progress = InMemoryProgress::new();

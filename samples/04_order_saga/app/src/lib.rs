@@ -36,6 +36,9 @@ pub enum AppError {
     /// The bus refused an engine-level message (loading stock, reading ledgers).
     #[error("engine message failed: {0}")]
     Bus(#[from] core_events::BusError),
+    /// The recovery scan could not read the saga store.
+    #[error("saga recovery failed: {0}")]
+    Recovery(String),
     /// A file could not be written or removed.
     #[error("{action} `{path}`: {source}")]
     Io {

@@ -20,7 +20,8 @@ summary, checks that stock, payments and invoices add up.
   --no-progress    no progress bar
 
 Exit status: 0 when the engine behaved (business failures are outcomes),
-1 when the ledger check fails, 2 on a usage error, 3 when the engine cannot run.";
+1 when the ledger check fails or an order hit an engine error, 2 on a usage
+error, 3 when the engine cannot run (bad input file, database, boot).";
 
 struct Args {
     options: RunOptions,
@@ -77,6 +78,12 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(dir) = args.report.as_deref().and_then(|p| p.parent()).filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        eprintln!("error: cannot write the report into `{}`: no such directory", dir.display());
+        return ExitCode::from(2);
+    }
     let report = match run(&args.options).await {
         Ok(report) => report,
         Err(error) => {
@@ -90,7 +97,10 @@ async fn main() -> ExitCode {
     for error in &report.ledger.errors {
         println!("ledger MISMATCH: {error}");
     }
-    println!("audit: {} messages recorded", report.audited_messages);
+    for error in &report.engine_errors {
+        println!("engine ERROR: {error}");
+    }
+    println!("audit: {} messages recorded while placing orders", report.audited_messages);
     println!("{}", report.summary);
     if let Some(path) = &args.report {
         let written = serde_json::to_string_pretty(&report)

@@ -33,7 +33,24 @@ impl Input {
     pub fn load(path: &Path) -> Result<Self, AppError> {
         let error = |reason: String| AppError::Input { path: path.display().to_string(), reason };
         let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
-        serde_json::from_str(&text).map_err(|e| error(e.to_string()))
+        let input: Self = serde_json::from_str(&text).map_err(|e| error(e.to_string()))?;
+        let mut seen = std::collections::HashSet::new();
+        for (i, line) in input.stock.iter().enumerate() {
+            core_domain::validate_payload(line).map_err(|report| {
+                error(
+                    report
+                        .violations()
+                        .iter()
+                        .map(|v| format!("stock[{i}].{v}"))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            })?;
+            if !seen.insert(line.sku.as_str()) {
+                return Err(error(format!("stock[{i}].sku: {} is listed twice", line.sku)));
+            }
+        }
+        Ok(input)
     }
 }
 
@@ -145,15 +162,17 @@ pub struct RunReport {
     pub summary: Summary,
     /// The ledger check.
     pub ledger: Ledger,
-    /// Messages in the audit trail.
+    /// Messages audited while the orders were placed.
     pub audited_messages: usize,
+    /// Orders that hit an engine error (not a business outcome).
+    pub engine_errors: Vec<String>,
 }
 
 impl RunReport {
     /// Whether the engine behaved: the ledger balances and no order hit an
     /// engine error.
     pub fn ok(&self) -> bool {
-        self.ledger.errors.is_empty()
+        self.ledger.errors.is_empty() && self.engine_errors.is_empty()
     }
 }
 
@@ -183,17 +202,13 @@ async fn place_all(app: &App, input: &Input, options: &RunOptions) -> Result<Run
     let mut bar = ProgressBar::new(input.orders.len(), options.progress);
     let mut reports = Vec::with_capacity(input.orders.len());
     let mut accepted: Vec<(PlaceOrder, OrderStatus)> = Vec::new();
+    let mut engine_errors = Vec::new();
     for raw in &input.orders {
-        let (report, order) = place(app, raw).await;
-        if let (Some(order), Outcome::Completed | Outcome::Compensated { .. } | Outcome::Failed { .. }) =
-            (order, &report.outcome)
-        {
-            let status = match report.outcome {
-                Outcome::Completed => OrderStatus::Completed,
-                Outcome::Compensated { .. } => OrderStatus::Compensated,
-                _ => OrderStatus::Failed,
-            };
-            accepted.push((order, status));
+        let (report, placed) = place(app, raw).await;
+        match placed {
+            Placed::Accepted(order, status) => accepted.push((order, status)),
+            Placed::EngineError => engine_errors.push(report.to_string()),
+            Placed::Rejected => {}
         }
         bar.clear();
         if options.print {
@@ -204,6 +219,7 @@ async fn place_all(app: &App, input: &Input, options: &RunOptions) -> Result<Run
     }
     bar.finish();
 
+    let audited_messages = app.audit.records().len();
     let mut summary = Summary { orders: reports.len(), ..Summary::default() };
     for report in &reports {
         match report.outcome {
@@ -214,47 +230,62 @@ async fn place_all(app: &App, input: &Input, options: &RunOptions) -> Result<Run
         }
     }
     let ledger = check_ledger(app, input, &accepted, &reports).await?;
-    Ok(RunReport { orders: reports, summary, ledger, audited_messages: app.audit.records().len() })
+    Ok(RunReport { orders: reports, summary, ledger, audited_messages, engine_errors })
+}
+
+/// What placing an order did, for the ledger check.
+enum Placed {
+    /// The orders module took it; its saga ended with this status.
+    Accepted(PlaceOrder, OrderStatus),
+    /// Refused before any step.
+    Rejected,
+    /// The engine failed: its effects are unknown.
+    EngineError,
 }
 
 /// Places one raw order as its customer would.
-async fn place(app: &App, raw: &serde_json::Value) -> (OrderReport, Option<PlaceOrder>) {
-    let order_id = raw.get("order_id").and_then(|v| v.as_str()).unwrap_or("<no id>").to_owned();
+async fn place(app: &App, raw: &serde_json::Value) -> (OrderReport, Placed) {
+    let order_id = match raw.get("order_id") {
+        Some(serde_json::Value::String(id)) => id.clone(),
+        Some(other) => other.to_string(),
+        None => "<no id>".to_owned(),
+    };
     let rejected = |report: &core_domain::ValidationReport| Outcome::Rejected {
         violations: report.violations().iter().map(ToString::to_string).collect(),
     };
-    let order = match serde_json::from_value::<PlaceOrder>(raw.clone()) {
-        Ok(order) => order,
+    let report = |outcome| OrderReport { order_id: order_id.clone(), outcome };
+    let Ok(order) = serde_json::from_value::<PlaceOrder>(raw.clone()) else {
         // Not even the right shape: the schema registry says where (the path
         // a distributed transport takes for raw JSON).
-        Err(parse) => {
-            let outcome =
-                match app.bus.registry().validate_json(PlaceOrder::NAME, PlaceOrder::VERSION, raw.clone()) {
-                    Err(error) => match error.validation_report() {
-                        Some(report) => rejected(report),
-                        None => Outcome::Failed { reason: error.to_string() },
-                    },
-                    Ok(()) => Outcome::Rejected { violations: vec![parse.to_string()] },
-                };
-            return (OrderReport { order_id, outcome }, None);
-        }
-    };
-    let email = order.customer_email.clone();
-    let customer = ModuleContext::new("storefront", Principal::user(email, ["customer"]));
-    let outcome = match app.bus.send(&customer, order.clone()).await {
-        Ok(reply) => match reply.status {
-            OrderStatus::Completed => Outcome::Completed,
-            OrderStatus::Compensated => {
-                Outcome::Compensated { reason: reply.reason.unwrap_or_default(), undone: reply.undone }
+        return match app.bus.registry().validate_json(PlaceOrder::NAME, PlaceOrder::VERSION, raw.clone()) {
+            Err(error) => match error.validation_report() {
+                Some(violations) => (report(rejected(violations)), Placed::Rejected),
+                None => (report(Outcome::Failed { reason: error.to_string() }), Placed::EngineError),
+            },
+            Ok(()) => {
+                let reason = "decodes through the registry but not directly".to_owned();
+                (report(Outcome::Failed { reason }), Placed::EngineError)
             }
-            OrderStatus::Failed => Outcome::Failed { reason: reply.reason.unwrap_or_default() },
-        },
-        Err(error) => match error.validation_report() {
-            Some(report) => rejected(report),
-            None => Outcome::Failed { reason: error.to_string() },
-        },
+        };
     };
-    (OrderReport { order_id, outcome }, Some(order))
+    let customer =
+        ModuleContext::new("storefront", Principal::user(order.customer_email.clone(), ["customer"]));
+    match app.bus.send(&customer, order.clone()).await {
+        Ok(reply) => {
+            let outcome = match reply.status {
+                OrderStatus::Completed => Outcome::Completed,
+                OrderStatus::Compensated => {
+                    Outcome::Compensated { reason: reply.reason.unwrap_or_default(), undone: reply.undone }
+                }
+                OrderStatus::Failed => Outcome::Failed { reason: reply.reason.unwrap_or_default() },
+            };
+            (report(outcome), Placed::Accepted(order, reply.status))
+        }
+        Err(error) => match error.validation_report() {
+            Some(violations) => (report(rejected(violations)), Placed::Rejected),
+            None => (report(Outcome::Failed { reason: error.to_string() }), Placed::EngineError),
+        },
+    }
 }
 
 /// Compares what the modules hold with what the outcomes imply.
@@ -286,7 +317,7 @@ async fn check_ledger(
 
     // Money: net charged equals the totals of completed orders; every order
     // whose payment was undone was refunded.
-    let completed_total: i64 = completed.iter().map(|o| o.total_cents()).sum();
+    let completed_total = completed.iter().map(|o| o.total_cents()).fold(0, i64::saturating_add);
     let refunds_expected = reports
         .iter()
         .filter(|r| matches!(&r.outcome, Outcome::Compensated { undone, .. } if undone.iter().any(|s| s == "charge_payment")))

@@ -216,3 +216,70 @@ async fn orders_with_no_id_or_the_wrong_shape_are_rejected_not_crashed() {
     assert!(text.starts_with("order X-1: rejected (lines: "), "{text}");
     assert!(report.ok());
 }
+
+fn run_input(dir: &tempfile::TempDir, json: &str) -> RunOptions {
+    let path = dir.path().join("input.json");
+    std::fs::write(&path, json).unwrap();
+    let mut options = options(AppProfile::Memory, Path::new("unused.db"));
+    options.input = path;
+    options
+}
+
+#[tokio::test]
+async fn huge_prices_are_rejected_not_overflowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = r#"{ "sku": "SKU-B", "quantity": 2, "unit_price_cents": 9223372036854775807 }"#;
+    let order = |id: &str| {
+        format!(
+            r#"{{ "order_id": "{id}", "customer_email": "a@example.com", "lines": [{line}],
+                 "payment_token": "tok_visa", "shipping_country": "FR" }}"#
+        )
+    };
+    let json = format!(
+        r#"{{ "stock": [{{ "sku": "SKU-B", "quantity": 9 }}], "orders": [{}, {}] }}"#,
+        order("OV1"),
+        order("OV2")
+    );
+    let report = run(&run_input(&dir, &json)).await.unwrap();
+    let lines: Vec<String> = report.orders.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "order OV1: rejected (lines[0].unit_price_cents: greater than 100000000)",
+            "order OV2: rejected (lines[0].unit_price_cents: greater than 100000000)",
+        ]
+    );
+    assert!(report.ok());
+}
+
+#[tokio::test]
+async fn a_bad_stock_list_is_refused_with_its_path_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (stock, expected) in [
+        (
+            r#"[{ "sku": "SKU-B", "quantity": 5 }, { "sku": "SKU-B", "quantity": 1 }]"#,
+            "stock[1].sku: SKU-B is listed twice",
+        ),
+        (r#"[{ "sku": "SKU-B", "quantity": -3 }]"#, "stock[0].quantity: lower than 0"),
+        (r#"[{ "sku": "SKU-B", "quantity": 5, "junk": 1 }]"#, "unknown field `junk`"),
+    ] {
+        let json = format!(r#"{{ "stock": {stock}, "orders": [] }}"#);
+        let error = run(&run_input(&dir, &json)).await.unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_field_is_named_in_the_rejection() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = r#"{ "stock": [], "orders": [ { "order_id": "M1" }, { "order_id": 7 } ] }"#;
+    let report = run(&run_input(&dir, json)).await.unwrap();
+    let lines: Vec<String> = report.orders.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "order M1: rejected (customer_email: missing field `customer_email`)",
+            "order 7: rejected (order_id: invalid type: integer `7`, expected a string)",
+        ]
+    );
+}

@@ -18,8 +18,9 @@ pub struct OrderLine {
     /// How many.
     #[garde(range(min = 1, max = 1000))]
     pub quantity: i32,
-    /// Price of one unit, in cents.
-    #[garde(range(min = 1))]
+    /// Price of one unit, in cents (at most 1,000,000.00: with at most 100
+    /// lines of 1000 units, a total always fits an `i64`).
+    #[garde(range(min = 1, max = 100_000_000))]
     pub unit_price_cents: i64,
 }
 
@@ -47,7 +48,11 @@ pub struct PlaceOrder {
 impl PlaceOrder {
     /// The order's total, in cents.
     pub fn total_cents(&self) -> i64 {
-        self.lines.iter().map(|l| i64::from(l.quantity) * l.unit_price_cents).sum()
+        // Saturating: an unvalidated order must not overflow before the bus rejects it.
+        self.lines
+            .iter()
+            .map(|l| i64::from(l.quantity).saturating_mul(l.unit_price_cents))
+            .fold(0, i64::saturating_add)
     }
 }
 
@@ -123,6 +128,7 @@ impl Event for OrderCompleted {}
 
 /// One SKU and a quantity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StockLine {
     /// Stock-keeping unit.
     #[garde(length(min = 1))]
