@@ -343,8 +343,7 @@ impl Boot {
                 report: &mut report,
             });
         }
-        let mut found: Vec<BootProblem> = extensions.values_mut().flat_map(|e| e.problems()).collect();
-        for problem in found.drain(..) {
+        for problem in extensions.values_mut().flat_map(|e| e.problems()) {
             report.push(problem);
         }
 

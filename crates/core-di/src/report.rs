@@ -123,3 +123,9 @@ impl fmt::Display for BootReport {
 }
 
 impl std::error::Error for BootReport {}
+
+impl FromIterator<BootProblem> for BootReport {
+    fn from_iter<I: IntoIterator<Item = BootProblem>>(problems: I) -> Self {
+        Self { problems: problems.into_iter().collect() }
+    }
+}

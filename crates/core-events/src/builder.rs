@@ -1,6 +1,6 @@
 use std::{any::TypeId, collections::HashMap, marker::PhantomData, sync::Arc, time::Duration};
 
-use core_di::{BootProblem, Extension};
+use core_di::{BootProblem, BootReport, Extension};
 use core_domain::{Command, Event, MessageKind};
 
 use crate::{
@@ -141,10 +141,11 @@ impl BusBuilder {
     /// Builds the bus.
     ///
     /// # Errors
-    /// Every problem found while registering (the same ones boot reports).
-    pub fn build(mut self) -> Result<EventBus, Vec<BootProblem>> {
+    /// A [`BootReport`] with every problem found while registering (the
+    /// same ones boot reports when the builder is a boot extension).
+    pub fn build(mut self) -> Result<EventBus, BootReport> {
         if !self.problems.is_empty() {
-            return Err(self.problems);
+            return Err(self.problems.into_iter().collect());
         }
         let mut chain: Vec<Arc<dyn Middleware>> = vec![Arc::new(TracingLayer)];
         if let Some(audit) = self.audit.take() {

@@ -90,9 +90,9 @@ async fn two_handlers_for_one_command_fail_the_build() {
     let mut builder = BusBuilder::new();
     builder.command("inventory", |_c: Reserve, _x: ModuleContext| async { Ok(String::new()) });
     builder.command("warehouse", |_c: Reserve, _x: ModuleContext| async { Ok(String::new()) });
-    let problems = builder.build().unwrap_err();
-    assert_eq!(problems.len(), 1);
-    let text = problems[0].to_string();
+    let report = builder.build().unwrap_err();
+    assert_eq!(report.len(), 1);
+    let text = report.problems()[0].to_string();
     assert!(text.contains("`inventory.reserve` has several handlers"), "{text}");
     assert!(text.contains("`inventory`, `warehouse`"), "{text}");
 }

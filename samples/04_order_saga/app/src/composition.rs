@@ -5,7 +5,7 @@ use std::{path::Path, sync::Arc, time::Duration};
 
 use adapters_apalis::{SqliteTaskQueue, WorkerHandle, WorkerOptions};
 use adapters_sql::{SqlSagaStore, open_sqlite, open_sqlite_in_memory};
-use core_di::{Boot, BootReport, Profile, StartupHooks};
+use core_di::{Boot, Profile, StartupHooks};
 use core_domain::Message as _;
 use core_events::{BusBuilder, EventBus, InMemoryAuditLog, RolePolicy};
 use core_saga::{InMemorySagaStore, SagaCoordinator, SagaStore};
@@ -158,23 +158,15 @@ impl App {
         .extension(TaskRegistry::new())
         .extension(StartupHooks::default());
         let mut booted = boot.run()?;
-        let missing = |what: &str| {
-            let mut report = BootReport::default();
-            report.push(core_di::BootProblem::Invalid {
-                module: "app".into(),
-                message: format!("{what} vanished"),
-            });
-            report
+        let vanished = |what: &str| {
+            let message = format!("the {what} extension vanished after boot");
+            AppError::Boot(
+                std::iter::once(core_di::BootProblem::Invalid { module: "app".into(), message }).collect(),
+            )
         };
-        booted.take_extension::<StartupHooks>().ok_or_else(|| missing("startup hooks"))?.run().await?;
-        let registry = booted.take_extension::<TaskRegistry>().ok_or_else(|| missing("task registry"))?;
-        booted.take_extension::<BusBuilder>().ok_or_else(|| missing("bus builder"))?.build().map_err(
-            |problems| {
-                let mut report = BootReport::default();
-                problems.into_iter().for_each(|p| report.push(p));
-                report
-            },
-        )?;
+        booted.take_extension::<StartupHooks>().ok_or_else(|| vanished("startup hooks"))?.run().await?;
+        let registry = booted.take_extension::<TaskRegistry>().ok_or_else(|| vanished("task registry"))?;
+        booted.take_extension::<BusBuilder>().ok_or_else(|| vanished("bus builder"))?.build()?;
 
         // The recovery scan: resume every saga a crash left unfinished.
         for (id, result) in coordinator.recover().await.map_err(|e| AppError::Recovery(e.to_string()))? {
