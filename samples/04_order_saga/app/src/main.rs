@@ -78,10 +78,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Make sure the report can be written before doing the work.
     if let Some(dir) = args.report.as_deref().and_then(|p| p.parent()).filter(|d| !d.as_os_str().is_empty())
-        && !dir.is_dir()
+        && let Err(error) = std::fs::create_dir_all(dir)
     {
-        eprintln!("error: cannot write the report into `{}`: no such directory", dir.display());
+        eprintln!("error: cannot create the report's directory `{}`: {error}", dir.display());
         return ExitCode::from(2);
     }
     let report = match run(&args.options).await {
@@ -100,7 +101,10 @@ async fn main() -> ExitCode {
     for error in &report.engine_errors {
         println!("engine ERROR: {error}");
     }
-    println!("audit: {} messages recorded while placing orders", report.audited_messages);
+    println!(
+        "audit: {} messages recorded while placing orders, {} transient failures retried",
+        report.audited_messages, report.transient_failures
+    );
     println!("{}", report.summary);
     if let Some(path) = &args.report {
         let written = serde_json::to_string_pretty(&report)

@@ -8,6 +8,7 @@ use std::{
 };
 
 use core_domain::{Message, ModuleContext, Principal};
+use core_events::AuditOutcome;
 use order_contracts::{
     GetNotifications, GetPaymentLedger, GetStock, OrderStatus, PlaceOrder, SetStock, StockLine,
 };
@@ -164,6 +165,9 @@ pub struct RunReport {
     pub ledger: Ledger,
     /// Messages audited while the orders were placed.
     pub audited_messages: usize,
+    /// Of those, how many failed transiently and were retried (a healthy
+    /// run has none: each would be a database lock or a timeout).
+    pub transient_failures: usize,
     /// Orders that hit an engine error (not a business outcome).
     pub engine_errors: Vec<String>,
 }
@@ -219,7 +223,12 @@ async fn place_all(app: &App, input: &Input, options: &RunOptions) -> Result<Run
     }
     bar.finish();
 
-    let audited_messages = app.audit.records().len();
+    let audited = app.audit.records();
+    let audited_messages = audited.len();
+    let transient_failures = audited
+        .iter()
+        .filter(|r| matches!(&r.outcome, AuditOutcome::Failed { kind, .. } if kind == "unavailable" || kind == "timeout"))
+        .count();
     let mut summary = Summary { orders: reports.len(), ..Summary::default() };
     for report in &reports {
         match report.outcome {
@@ -230,7 +239,7 @@ async fn place_all(app: &App, input: &Input, options: &RunOptions) -> Result<Run
         }
     }
     let ledger = check_ledger(app, input, &accepted, &reports).await?;
-    Ok(RunReport { orders: reports, summary, ledger, audited_messages, engine_errors })
+    Ok(RunReport { orders: reports, summary, ledger, audited_messages, transient_failures, engine_errors })
 }
 
 /// What placing an order did, for the ledger check.

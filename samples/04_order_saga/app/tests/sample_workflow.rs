@@ -125,6 +125,7 @@ async fn on_embedded_defaults_the_books_balance_in_every_modules_tables() {
     let db_path = dir.path().join("order_saga.db");
     let report = run(&options(AppProfile::Sqlite, &db_path)).await.unwrap();
     assert_expected_outcomes(&report);
+    assert_eq!(report.transient_failures, 0, "no module transaction hit a database lock");
 
     // Read each module's own tables directly, not through the sample's checks.
     let db = adapters_sql::open_sqlite(&db_path).await.unwrap();

@@ -34,7 +34,9 @@ const TABLES: &str = "CREATE TABLE IF NOT EXISTS inventory_stock (
          sku TEXT NOT NULL,
          quantity INTEGER NOT NULL,
          released INTEGER NOT NULL DEFAULT 0,
-         PRIMARY KEY (order_id, sku));";
+         PRIMARY KEY (order_id, sku));
+     CREATE TABLE IF NOT EXISTS inventory_reserved_orders (
+         order_id TEXT PRIMARY KEY);";
 
 impl Installer for Inventory {
     fn wire(&self, wiring: &mut Wiring<'_>) {
@@ -75,20 +77,20 @@ async fn reserve(db: &DatabaseConnection, cmd: ReserveStock) -> Result<(), Domai
         *wanted.entry(line.sku.clone()).or_default() += line.quantity;
     }
     let txn = db.begin().await.map_err(unavailable)?;
-    let existing = txn
-        .query_one_raw(stmt(
+    // The first statement of a write transaction must write: on SQLite a
+    // transaction that reads first cannot take the write lock once another
+    // writer committed (SQLITE_BUSY_SNAPSHOT). This insert is also the
+    // idempotency check: a second reservation for the order changes nothing.
+    let first = txn
+        .execute_raw(stmt(
             &txn,
-            "SELECT COUNT(*) AS n FROM inventory_reservations WHERE order_id = ?",
+            "INSERT INTO inventory_reserved_orders (order_id) VALUES (?) ON CONFLICT DO NOTHING",
             [cmd.order_id.clone().into()],
         ))
         .await
-        .map_err(unavailable)?
-        .map(|row| row.try_get::<i64>("", "n"))
-        .transpose()
-        .map_err(unavailable)?
-        .unwrap_or(0);
-    if existing > 0 {
-        return Ok(());
+        .map_err(unavailable)?;
+    if first.rows_affected() == 0 {
+        return txn.commit().await.map_err(unavailable);
     }
     for (sku, quantity) in &wanted {
         let updated = txn
