@@ -136,6 +136,14 @@ struct BuildState {
 }
 
 impl BuildState {
+    /// Whether anything is bound for `id` (built, pending, a factory, or failed).
+    fn knows(&self, id: TypeId) -> bool {
+        self.container.values.contains_key(&id)
+            || self.pending.contains_key(&id)
+            || self.container.factories.contains_key(&id)
+            || self.failed.contains(&id)
+    }
+
     /// Builds (or, for a factory, tries once) the binding of `id`.
     /// Returns its value when it could be built.
     fn build(&mut self, id: TypeId, report: &mut BootReport) -> Option<AnyArc> {
@@ -221,38 +229,32 @@ impl Resolver<'_> {
                 } else if let Some((_, module, factory)) = container.factories.get(&id) {
                     factory(&mut Resolver { source: Source::Runtime(container), report: self.report, module })
                 } else {
-                    None
+                    return self.missing::<T>();
                 }
             }
             Source::Boot(state) => {
+                // A type under construction is on the stack (no longer pending).
                 if let Some(pos) = state.stack.iter().position(|(sid, _)| *sid == id) {
                     let mut chain: Vec<&'static str> = state.stack[pos..].iter().map(|(_, n)| *n).collect();
                     chain.push(type_name::<T>());
                     self.report.push(BootProblem::Cycle { chain, requested_by: self.module.to_owned() });
                     return None;
                 }
-                let known = state.container.values.contains_key(&id)
-                    || state.pending.contains_key(&id)
-                    || state.container.factories.contains_key(&id)
-                    || state.failed.contains(&id);
-                if known { state.build(id, self.report) } else { None }
-            }
-        };
-        let known = match &self.source {
-            Source::Runtime(c) => c.contains::<T>(),
-            Source::Boot(state) => state.failed.contains(&id) || state.container.contains::<T>(),
-        };
-        match value.and_then(|v| v.downcast_ref::<T>().cloned()) {
-            Some(value) => Some(value),
-            None => {
-                if !known {
-                    self.report.push(BootProblem::MissingBinding {
-                        type_name: type_name::<T>(),
-                        requested_by: self.module.to_owned(),
-                    });
+                if !state.knows(id) {
+                    return self.missing::<T>();
                 }
-                None
+                // Known but failed: its own problem is already reported.
+                state.build(id, self.report)
             }
-        }
+        };
+        value.and_then(|v| v.downcast_ref::<T>().cloned())
+    }
+
+    fn missing<T>(&mut self) -> Option<T> {
+        self.report.push(BootProblem::MissingBinding {
+            type_name: type_name::<T>(),
+            requested_by: self.module.to_owned(),
+        });
+        None
     }
 }
