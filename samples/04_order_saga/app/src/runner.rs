@@ -259,18 +259,20 @@ async fn place(app: &App, raw: &serde_json::Value) -> (OrderReport, Placed) {
         Some(other) => other.to_string(),
         None => "<no id>".to_owned(),
     };
-    let rejected = |report: &core_domain::ValidationReport| Outcome::Rejected {
-        violations: report.violations().iter().map(ToString::to_string).collect(),
-    };
     let report = |outcome| OrderReport { order_id: order_id.clone(), outcome };
+    // Invalid payloads are rejections; any other bus error is the engine's.
+    let refused = |error: core_events::BusError| match error.validation_report() {
+        Some(invalid) => {
+            let violations = invalid.violations().iter().map(ToString::to_string).collect();
+            (report(Outcome::Rejected { violations }), Placed::Rejected)
+        }
+        None => (report(Outcome::Failed { reason: error.to_string() }), Placed::EngineError),
+    };
     let Ok(order) = serde_json::from_value::<PlaceOrder>(raw.clone()) else {
         // Not even the right shape: the schema registry says where (the path
         // a distributed transport takes for raw JSON).
         return match app.bus.registry().validate_json(PlaceOrder::NAME, PlaceOrder::VERSION, raw.clone()) {
-            Err(error) => match error.validation_report() {
-                Some(violations) => (report(rejected(violations)), Placed::Rejected),
-                None => (report(Outcome::Failed { reason: error.to_string() }), Placed::EngineError),
-            },
+            Err(error) => refused(error),
             Ok(()) => {
                 let reason = "decodes through the registry but not directly".to_owned();
                 (report(Outcome::Failed { reason }), Placed::EngineError)
@@ -290,10 +292,7 @@ async fn place(app: &App, raw: &serde_json::Value) -> (OrderReport, Placed) {
             };
             (report(outcome), Placed::Accepted(order, reply.status))
         }
-        Err(error) => match error.validation_report() {
-            Some(violations) => (report(rejected(violations)), Placed::Rejected),
-            None => (report(Outcome::Failed { reason: error.to_string() }), Placed::EngineError),
-        },
+        Err(error) => refused(error),
     }
 }
 
