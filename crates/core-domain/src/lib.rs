@@ -57,3 +57,18 @@ pub use metadata::{CorrelationId, MessageId, Metadata};
 pub use module::Module;
 pub use principal::{Principal, PrincipalKind};
 pub use validation::{ValidationReport, Violation, validate_payload};
+
+/// The message of a caught panic (`&str` or `String` payloads), for turning
+/// a handler's or a step's panic into an error value.
+///
+/// ```
+/// let caught = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+/// assert_eq!(core_domain::panic_message(&*caught), "boom 1");
+/// ```
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".into())
+}

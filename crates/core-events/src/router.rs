@@ -98,14 +98,6 @@ pub(crate) struct Router {
     pub(crate) subscriptions: HashMap<TypeId, Vec<Subscription>>,
 }
 
-fn panic_message(panic: Box<dyn Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "non-string panic payload".into())
-}
-
 impl Terminal for Router {
     fn deliver(&self, mut dispatch: Dispatch) -> BoxFuture<'static, Result<Outcome, BusError>> {
         // Receive side: a payload that skipped the send-side check (a custom
@@ -124,9 +116,10 @@ impl Terminal for Router {
                 Box::pin(async move {
                     match tokio::time::timeout_at(deadline, AssertUnwindSafe(call).catch_unwind()).await {
                         Err(_) => Err(BusError::Timeout { message: name, after: timeout }),
-                        Ok(Err(panic)) => {
-                            Err(BusError::HandlerPanicked { message: name, panic: panic_message(panic) })
-                        }
+                        Ok(Err(panic)) => Err(BusError::HandlerPanicked {
+                            message: name,
+                            panic: core_domain::panic_message(&*panic),
+                        }),
                         Ok(Ok(reply)) => reply.map(Outcome::Reply),
                     }
                 })
@@ -144,7 +137,7 @@ impl Terminal for Router {
                         let result = match AssertUnwindSafe(call).catch_unwind().await {
                             Ok(Ok(())) => Ok(()),
                             Ok(Err(error)) => Err(SubscriberError::Failed(error)),
-                            Err(panic) => Err(SubscriberError::Panicked(panic_message(panic))),
+                            Err(panic) => Err(SubscriberError::Panicked(core_domain::panic_message(&*panic))),
                         };
                         if let Err(error) = &result {
                             tracing::warn!(event = name, subscriber = module, %error, "event subscriber failed");

@@ -385,14 +385,6 @@ async fn drive<D: SagaData>(
     })
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "non-string panic payload".into())
-}
-
 /// Runs `run(attempt)` until it succeeds, fails permanently, or the policy
 /// is exhausted; each attempt bounded by `timeout`.
 async fn attempt<T, F, Fut>(
@@ -415,7 +407,7 @@ where
             None => guarded.await,
         }
         .unwrap_or_else(|panic| {
-            Err(StepError::permanent(format!("step panicked: {}", panic_message(&*panic))))
+            Err(StepError::permanent(format!("step panicked: {}", core_domain::panic_message(&*panic))))
         });
         match result {
             Err(error) if error.is_transient() && number < policy.max_attempts => {
